@@ -1,0 +1,56 @@
+// swc transpiles our TypeScript AND the ESM-only packages (NestJS 12 and friends) to CommonJS,
+// because Jest 30 cannot load Nest 12's ESM on Node 20 as is (see shared/TOOLCHAIN.md).
+const esmOnly = [
+  '@nestjs',
+  'file-type',
+  'cookie',
+  'content-disposition',
+  '@standard-schema',
+  'es-toolkit',
+  'load-esm',
+  'uid',
+  '@tokenizer',
+  'strtok3',
+  'token-types',
+  '@borewit',
+  'uint8array-extras',
+  'js-yaml',
+];
+
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      keepClassNames: true,
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+const shared = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j|mj|cj)s$': swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  moduleNameMapper: {
+    '^@app/stripe$': '<rootDir>/libs/stripe/src',
+    '^@app/stripe-emulator$': '<rootDir>/libs/stripe-emulator/src',
+  },
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{src,libs}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/{test,libs}/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/utils/global-setup.ts',
+      globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
+    },
+  ],
+};
