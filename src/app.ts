@@ -1,0 +1,64 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { LogController } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Logger as Pino } from 'pino';
+import { AppModule } from './app.module';
+import { createLogger, PinoNestLogger } from './common/logging/logger';
+import type { AppConfig } from './config/configuration';
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// Big Stripe events (invoices with many lines) exceed Fastify's 1 MiB default.
+const BODY_LIMIT = 5 * 1024 * 1024;
+
+export interface CreateAppOptions {
+  logger?: Pino;
+}
+
+/** Builds the whole application, exactly as `main.ts` runs it; tests use this too. */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const logger =
+    options.logger ?? createLogger({ level: config.app.logLevel, secrets: config.app.apiKeys.map((k) => k.key).concat(config.stripe.webhookSecrets) });
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: BODY_LIMIT,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    rawBody: true,
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  setupSwagger(app);
+  await app.init();
+  return app;
+}
+
+function setupSwagger(app: NestFastifyApplication) {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Payments service')
+      .setVersion(process.env.npm_package_version ?? '0.1.0')
+      .setDescription(
+        'Internal payments API over Stripe: customers, payments (PaymentIntents, 3-D Secure), refunds, subscriptions and webhooks. ' +
+          'Authenticate with "Authorization: Bearer <API key>". Every POST accepts an Idempotency-Key header. Errors are RFC 9457 problem+json.',
+      )
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
+}

@@ -1,0 +1,73 @@
+import { LoggerService } from '@nestjs/common';
+import pino, { DestinationStream, Logger } from 'pino';
+import { Redactor } from './redact';
+import { requestContext } from './request-context';
+
+export interface LoggerOptions {
+  level: string;
+  /** Exact secret values to scrub besides the shapes Redactor knows (API keys). */
+  secrets?: string[];
+  destination?: DestinationStream;
+}
+
+/** The one pino logger of the process: JSON lines, request id on each, secrets scrubbed. */
+export function createLogger({ level, secrets = [], destination }: LoggerOptions): Logger {
+  const redactor = new Redactor(secrets);
+  return pino(
+    {
+      level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => redactor.value(object) as Record<string, unknown>,
+      },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((a) => redactor.value(a)) as Parameters<typeof method>);
+        },
+      },
+      mixin() {
+        const ctx = requestContext.getStore();
+        return ctx ? { requestId: ctx.requestId } : {};
+      },
+    },
+    destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}
+
+/** Routes Nest's own logging (and `new Logger(Context)` in services) through pino. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]) {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]) {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]) {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]) {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]) {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]) {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: pino.Level, message: unknown, rest: unknown[]) {
+    // Nest passes the context as the last string argument, and a stack before it for errors.
+    const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
+    const stack = typeof rest[0] === 'string' && level === 'error' ? (rest.shift() as string) : undefined;
+    const fields: Record<string, unknown> = { context };
+    if (stack) fields.stack = stack;
+    if (message instanceof Error) fields.err = message;
+    else if (message !== null && typeof message === 'object') Object.assign(fields, message);
+    const text = typeof message === 'string' ? message : message instanceof Error ? message.message : undefined;
+    this.logger[level](fields, text);
+  }
+}

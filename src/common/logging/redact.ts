@@ -1,0 +1,58 @@
+// Secrets have recognisable shapes; scrubbing by shape catches them wherever they hide (messages,
+// error stacks, nested objects), which path-based redaction alone cannot.
+const SECRET_PATTERNS: Array<[RegExp, string]> = [
+  [/\b(sk|rk|pk)_(test|live)_[A-Za-z0-9]+/g, '$1_$2_[REDACTED]'],
+  [/\bwhsec_[A-Za-z0-9]+/g, 'whsec_[REDACTED]'],
+  [/\b((?:pi|seti|src)_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+/g, '$1_secret_[REDACTED]'],
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [REDACTED]'],
+];
+// 13 to 19 digits, optionally grouped by spaces or dashes: the shapes of a card number (PAN).
+const PAN_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
+
+function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+export function looksLikeCardNumber(value: string): boolean {
+  const digits = value.replace(/[ -]/g, '');
+  return /^\d{13,19}$/.test(digits) && luhnValid(digits);
+}
+
+export class Redactor {
+  private readonly literals: string[];
+
+  /** @param literals exact secret values to hide as well (the configured API keys, for instance). */
+  constructor(literals: string[] = []) {
+    this.literals = literals.filter((s) => s.length >= 8);
+  }
+
+  string(input: string): string {
+    let out = input;
+    for (const secret of this.literals) out = out.split(secret).join('[REDACTED]');
+    for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
+    return out.replace(PAN_CANDIDATE, (match) => (looksLikeCardNumber(match) ? '[REDACTED_PAN]' : match));
+  }
+
+  value(input: unknown, depth = 0): unknown {
+    if (typeof input === 'string') return this.string(input);
+    if (input === null || typeof input !== 'object' || depth > 8) return input;
+    if (input instanceof Error) {
+      return { type: input.name, message: this.string(input.message), stack: input.stack && this.string(input.stack) };
+    }
+    if (Array.isArray(input)) return input.map((v) => this.value(v, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(input)) {
+      out[key] = /^(authorization|cookie|x-api-key|client_?secret|password|secret)$/i.test(key) ? '[REDACTED]' : this.value(v, depth + 1);
+    }
+    return out;
+  }
+}

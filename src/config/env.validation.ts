@@ -1,0 +1,106 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? (['true', '1', 'yes'].includes(value.toLowerCase()) ? true : ['false', '0', 'no'].includes(value.toLowerCase()) ? false : value) : value;
+const blankToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * The environment contract. Every variable is documented in .env.example; a bad value stops the boot
+ * with one message naming every bad variable.
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(({ value }) => (value === undefined || value === '' ? value : Number(value)))
+  @IsInt({ message: 'PORT must be an integer between 0 and 65535' })
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// connection URL' })
+  DATABASE_URL?: string;
+
+  @Transform(({ value }) => (value === undefined || value === '' ? value : Number(value)))
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'MIGRATIONS_RUN must be true or false' })
+  MIGRATIONS_RUN = true;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]+:[^,:\s]{16,}(,[A-Za-z0-9_.-]+:[^,:\s]{16,})*$/, {
+    message: 'API_KEYS must be comma-separated name:key pairs, each key at least 16 characters',
+  })
+  API_KEYS?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, { message: 'STRIPE_SECRET_KEY must look like sk_test_... or sk_live_...' })
+  STRIPE_SECRET_KEY?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^pk_(test|live)_[A-Za-z0-9_]+$/, { message: 'STRIPE_PUBLISHABLE_KEY must look like pk_test_... or pk_live_...' })
+  STRIPE_PUBLISHABLE_KEY?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^whsec_[A-Za-z0-9_]+(,whsec_[A-Za-z0-9_]+)*$/, {
+    message: 'STRIPE_WEBHOOK_SECRET must be one or more comma-separated whsec_... secrets',
+  })
+  STRIPE_WEBHOOK_SECRET?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'STRIPE_API_BASE_URL must be an http(s) URL' })
+  STRIPE_API_BASE_URL?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+function describe(errors: ValidationError[]): string[] {
+  return errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+}
+
+/** Validates the raw environment and throws one error listing every bad variable. */
+export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
+  const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
+  const problems = describe(validateSync(env, { skipMissingProperties: false, whitelist: false }));
+  if (env.NODE_ENV === 'production') {
+    if (!env.DATABASE_URL) problems.push('DATABASE_URL: required when NODE_ENV=production');
+    if (!env.API_KEYS) problems.push('API_KEYS: required when NODE_ENV=production');
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  return env;
+}
