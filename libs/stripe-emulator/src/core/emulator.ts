@@ -1,0 +1,185 @@
+import { readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
+import { IdempotencyStore } from './idempotency';
+import { FaultList, RequestLogEntry } from './faults';
+import { newId } from './ids';
+import { RequestInfo } from './router';
+import { Store, StripeObject, clone } from './store';
+import { WebhookDispatcher } from './webhooks';
+
+export const API_VERSION = '2026-10-28.endive';
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface ResolvedOptions {
+  asyncDelayMs: number;
+  webhookRetryDelaysMs: number[];
+  webhookTimeoutMs: number;
+  persistPath?: string;
+  now: () => number;
+  logger: Logger;
+}
+
+type IntentListener = (intent: StripeObject, req: RequestInfo | null) => void;
+
+/** Shared state and services every resource module works with. */
+export class Emulator {
+  readonly store = new Store();
+  readonly idempotency: IdempotencyStore;
+  readonly faults = new FaultList();
+  readonly webhooks: WebhookDispatcher;
+  requestLog: RequestLogEntry[] = [];
+  private clockOffsetMs = 0;
+  private lastEventCreated = 0;
+  private timers = new Set<NodeJS.Timeout>();
+  private keyedTimers = new Map<string, NodeJS.Timeout>();
+  private persistTimer?: NodeJS.Timeout;
+  private intentListeners: IntentListener[] = [];
+  closed = false;
+  /** Where the server listens, for URLs Stripe would host (3-D Secure pages). */
+  baseUrl = '';
+
+  constructor(readonly opts: ResolvedOptions) {
+    this.idempotency = new IdempotencyStore(() => this.nowMs());
+    this.webhooks = new WebhookDispatcher(this);
+    this.loadPersisted();
+  }
+
+  nowMs(): number {
+    return this.opts.now() + this.clockOffsetMs;
+  }
+
+  nowSec(): number {
+    return Math.floor(this.nowMs() / 1000);
+  }
+
+  advanceClock(seconds: number): void {
+    this.clockOffsetMs += seconds * 1000;
+    this.changed();
+  }
+
+  /** Timers die with the emulator so a test run never hangs on them. */
+  schedule(fn: () => void, ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.closed) fn();
+    }, ms);
+    this.timers.add(timer);
+    return timer;
+  }
+
+  cancel(timer: NodeJS.Timeout | undefined): void {
+    if (!timer) return;
+    clearTimeout(timer);
+    this.timers.delete(timer);
+  }
+
+  /** One pending timer per object (refund settlement), cancellable when forced early. */
+  scheduleFor(key: string, fn: () => void, ms: number): void {
+    this.cancelFor(key);
+    this.keyedTimers.set(key, this.schedule(() => {
+      this.keyedTimers.delete(key);
+      fn();
+    }, ms));
+  }
+
+  cancelFor(key: string): void {
+    this.cancel(this.keyedTimers.get(key));
+    this.keyedTimers.delete(key);
+  }
+
+  onIntentChange(listener: IntentListener): void {
+    this.intentListeners.push(listener);
+  }
+
+  intentChanged(intent: StripeObject, req: RequestInfo | null): void {
+    for (const l of this.intentListeners) l(intent, req);
+  }
+
+  /** Records an event with a snapshot of the object as it is now. */
+  emit(type: string, obj: StripeObject, req: RequestInfo | null, previous?: Record<string, unknown>): StripeObject {
+    const created = Math.max(this.lastEventCreated, this.nowSec());
+    this.lastEventCreated = created;
+    const data: Record<string, unknown> = { object: clone(obj) };
+    if (previous && Object.keys(previous).length) data.previous_attributes = clone(previous);
+    const event = this.store.put({
+      id: newId('evt'),
+      object: 'event',
+      api_version: API_VERSION,
+      created,
+      data,
+      livemode: false,
+      pending_webhooks: 0,
+      request: { id: req?.id ?? null, idempotency_key: req?.idempotencyKey ?? null },
+      type,
+    });
+    this.webhooks.dispatch(event);
+    this.changed();
+    return event;
+  }
+
+  /** Emits an update event whose previous_attributes are the top-level fields that changed. */
+  emitUpdate(type: string, before: StripeObject, after: StripeObject, req: RequestInfo | null): void {
+    const previous: Record<string, unknown> = {};
+    for (const key of Object.keys({ ...before, ...after })) {
+      if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) previous[key] = before[key] ?? null;
+    }
+    this.emit(type, after, req, previous);
+  }
+
+  reset(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.keyedTimers.clear();
+    this.webhooks.reset();
+    this.store.clear();
+    this.idempotency.clear();
+    this.faults.clear();
+    this.requestLog = [];
+    this.clockOffsetMs = 0;
+    this.lastEventCreated = 0;
+    this.changed();
+  }
+
+  changed(): void {
+    if (!this.opts.persistPath || this.persistTimer || this.closed) return;
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = undefined;
+      this.persist();
+    }, 200);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.webhooks.close();
+    if (this.persistTimer) clearTimeout(this.persistTimer);
+    this.persist();
+  }
+
+  private persist(): void {
+    const path = this.opts.persistPath;
+    if (!path) return;
+    const state = {
+      store: this.store.snapshot(),
+      idempotency: this.idempotency.snapshot(),
+      clockOffsetMs: this.clockOffsetMs,
+    };
+    writeFileSync(`${path}.tmp`, JSON.stringify(state));
+    renameSync(`${path}.tmp`, path);
+  }
+
+  private loadPersisted(): void {
+    const path = this.opts.persistPath;
+    if (!path || !existsSync(path)) return;
+    const state = JSON.parse(readFileSync(path, 'utf8'));
+    this.store.load(state.store);
+    this.idempotency.load(state.idempotency);
+    this.clockOffsetMs = state.clockOffsetMs ?? 0;
+    for (const e of this.store.list('event')) this.lastEventCreated = Math.max(this.lastEventCreated, e.created);
+    this.opts.logger.info(`stripe-emulator: loaded state from ${path}`);
+  }
+}

@@ -1,0 +1,52 @@
+import { StripeApiError } from './errors';
+import { Params, Spec, int } from './params';
+import { StripeObject } from './store';
+
+export const LIST_SPEC: Spec = { limit: true, starting_after: true, ending_before: true };
+
+/** Cursor pagination over a newest-first array, as Stripe's list endpoints. */
+export function paginate(items: StripeObject[], params: Params, url: string) {
+  const limit = int(params, 'limit') ?? 10;
+  if (limit < 1 || limit > 100) {
+    throw new StripeApiError(400, `Invalid limit: must be between 1 and 100.`, {
+      code: 'parameter_invalid_integer',
+      param: 'limit',
+    });
+  }
+  const cursorIndex = (param: string): number => {
+    const id = params[param];
+    const index = items.findIndex((o) => o.id === id);
+    if (index < 0) {
+      throw new StripeApiError(404, `No such object: '${id}'`, { code: 'resource_missing', param });
+    }
+    return index;
+  };
+  let data: StripeObject[];
+  let hasMore: boolean;
+  if (params.starting_after) {
+    const start = cursorIndex('starting_after') + 1;
+    data = items.slice(start, start + limit);
+    hasMore = start + limit < items.length;
+  } else if (params.ending_before) {
+    const end = cursorIndex('ending_before');
+    const start = Math.max(0, end - limit);
+    data = items.slice(start, end);
+    hasMore = start > 0;
+  } else {
+    data = items.slice(0, limit);
+    hasMore = limit < items.length;
+  }
+  return { object: 'list', data, has_more: hasMore, url };
+}
+
+export type CreatedFilter = { gt?: string; gte?: string; lt?: string; lte?: string } | string | undefined;
+
+export function matchesCreated(created: number, filter: CreatedFilter): boolean {
+  if (filter === undefined || filter === '') return true;
+  if (typeof filter === 'string') return created === Number(filter);
+  if (filter.gt !== undefined && !(created > Number(filter.gt))) return false;
+  if (filter.gte !== undefined && !(created >= Number(filter.gte))) return false;
+  if (filter.lt !== undefined && !(created < Number(filter.lt))) return false;
+  if (filter.lte !== undefined && !(created <= Number(filter.lte))) return false;
+  return true;
+}

@@ -1,0 +1,117 @@
+import { StripeApiError, invalid } from './errors';
+
+export type Params = Record<string, any>;
+/** `true`: any scalar; `'hash'`: free-form string map (metadata); nested spec; `[spec]`: array of spec. */
+export type Spec = { [key: string]: true | 'hash' | Spec | [Spec | true] };
+
+function unknownParam(path: string): StripeApiError {
+  return new StripeApiError(400, `Received unknown parameter: ${path}`, {
+    code: 'parameter_unknown',
+    param: path,
+    preExecution: true,
+  });
+}
+
+/** Rejects parameters the endpoint does not know, naming them as Stripe does (`items[0][foo]`). */
+export function checkParams(params: Params, spec: Spec, prefix = ''): void {
+  for (const [key, value] of Object.entries(params)) {
+    const path = prefix ? `${prefix}[${key}]` : key;
+    const rule = key === 'expand' && !prefix ? [true] : spec[key];
+    if (rule === undefined) throw unknownParam(path);
+    if (rule === true || rule === 'hash' || value === '' || value === null) continue;
+    if (Array.isArray(rule)) {
+      const items = Array.isArray(value) ? value : typeof value === 'object' ? Object.values(value) : [value];
+      items.forEach((item, i) => {
+        if (rule[0] !== true && item && typeof item === 'object') checkParams(item, rule[0] as Spec, `${path}[${i}]`);
+      });
+    } else if (typeof value === 'object') {
+      checkParams(value, rule, path);
+    }
+  }
+}
+
+export function required(params: Params, name: string): any {
+  const value = params[name];
+  if (value === undefined || value === '') {
+    throw new StripeApiError(400, `Missing required param: ${name}.`, {
+      code: 'parameter_missing',
+      param: name,
+      preExecution: true,
+    });
+  }
+  return value;
+}
+
+export function int(params: Params, name: string, param = name): number | undefined {
+  const raw = params[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || !/^-?\d+$/.test(raw)) {
+    throw new StripeApiError(400, `Invalid integer: ${typeof raw === 'string' ? raw : JSON.stringify(raw)}`, {
+      code: 'parameter_invalid_integer',
+      param,
+      preExecution: true,
+    });
+  }
+  return Number(raw);
+}
+
+export function bool(params: Params, name: string): boolean | undefined {
+  const raw = params[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw invalid(`Invalid boolean: ${raw}`, 'parameter_invalid_boolean', name);
+}
+
+export function oneOf<T extends string>(params: Params, name: string, allowed: readonly T[]): T | undefined {
+  const raw = params[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!allowed.includes(raw)) {
+    throw invalid(`Invalid ${name}: must be one of ${allowed.join(', ')}`, undefined, name);
+  }
+  return raw as T;
+}
+
+/** '' clears a string field on update, as Stripe does. */
+export function str(params: Params, name: string): string | null | undefined {
+  const raw = params[name];
+  if (raw === undefined) return undefined;
+  if (raw === '') return null;
+  if (typeof raw !== 'string') throw invalid(`Invalid string: ${name}`, undefined, name);
+  return raw;
+}
+
+export function stringList(value: unknown): string[] {
+  if (value === undefined || value === '') return [];
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value === 'object' && value) return Object.values(value).map(String);
+  return [String(value)];
+}
+
+/** Merges metadata as Stripe: '' unsets a key, an empty `metadata=` clears all. */
+export function mergeMetadata(current: Record<string, string>, update: unknown): Record<string, string> {
+  if (update === undefined) return current;
+  if (update === '') return {};
+  if (typeof update !== 'object' || update === null || Array.isArray(update)) {
+    throw invalid('Invalid metadata: must be a hash of string keys and values.', undefined, 'metadata');
+  }
+  const next = { ...current };
+  for (const [key, value] of Object.entries(update)) {
+    if (key.length > 40) {
+      throw invalid(`Metadata keys can have a maximum length of 40 characters.`, undefined, `metadata[${key}]`);
+    }
+    if (value === '' || value === null) {
+      delete next[key];
+      continue;
+    }
+    if (typeof value !== 'string') throw invalid('Invalid metadata value.', undefined, `metadata[${key}]`);
+    if (value.length > 500) {
+      throw invalid(`Metadata values can have a maximum length of 500 characters.`, undefined, `metadata[${key}]`);
+    }
+    next[key] = value;
+  }
+  if (Object.keys(next).length > 50) {
+    throw invalid('You can specify up to 50 keys in metadata.', undefined, 'metadata');
+  }
+  return next;
+}

@@ -1,0 +1,77 @@
+import { AddressInfo } from 'node:net';
+import { Emulator, Logger } from './core/emulator';
+import { createEmulatorServer } from './app';
+
+export type { Logger as StripeEmulatorLogger } from './core/emulator';
+
+/** Options of {@link startStripeEmulator}. Every field is optional. */
+export interface StripeEmulatorOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to bind; default 127.0.0.1. */
+  host?: string;
+  /** Delay before Stripe's asynchronous transitions (pending refunds settling); default 1000 ms. */
+  asyncDelayMs?: number;
+  /** Wait before each webhook retry; its length bounds the attempts. Default [5000, 30000, 120000, 600000]. */
+  webhookRetryDelaysMs?: number[];
+  /** Per-attempt timeout of a webhook delivery; default 10000 ms. */
+  webhookTimeoutMs?: number;
+  /** JSON file to load state from at start and save to (debounced) after changes and at close. */
+  persistPath?: string;
+  /** Clock in milliseconds (created timestamps, idempotency expiry); default Date.now. */
+  now?: () => number;
+  /** Receives start-up and internal-error messages; silent by default. Never given secrets. */
+  logger?: Logger;
+}
+
+/** A running emulator. */
+export interface StripeEmulator {
+  /** Base URL, e.g. `http://127.0.0.1:12111`. */
+  url: string;
+  port: number;
+  host: string;
+  /** A key the emulator accepts (any `sk_test_...` does). */
+  secretKey: string;
+  /** Stops the server, timers and webhook deliveries; writes the state file if persisting. */
+  close(): Promise<void>;
+}
+
+const silent: Logger = { info: () => undefined, warn: () => undefined };
+
+/**
+ * Starts a stateful Stripe API (v1) emulator over HTTP. Point the official SDK at it with
+ * `new Stripe(secretKey, { host: '127.0.0.1', port, protocol: 'http' })`.
+ * Test-only controls live under `/_emulator/` (see the README).
+ */
+export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
+  const host = options.host ?? '127.0.0.1';
+  const em = new Emulator({
+    asyncDelayMs: options.asyncDelayMs ?? 1000,
+    webhookRetryDelaysMs: options.webhookRetryDelaysMs ?? [5000, 30000, 120000, 600000],
+    webhookTimeoutMs: options.webhookTimeoutMs ?? 10000,
+    persistPath: options.persistPath,
+    now: options.now ?? Date.now,
+    logger: options.logger ?? silent,
+  });
+  const server = createEmulatorServer(em);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  em.baseUrl = url;
+  return {
+    url,
+    port,
+    host,
+    secretKey: 'sk_test_emulator',
+    close: async () => {
+      em.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { Emulator } from '../core/emulator';
+import { invalid } from '../core/errors';
+import { newId, randomToken } from '../core/ids';
+import { LIST_SPEC, matchesCreated, paginate } from '../core/list';
+import { Params, Spec, checkParams, mergeMetadata, str } from '../core/params';
+import { RequestInfo, Router } from '../core/router';
+import { StripeObject } from '../core/store';
+import { attachPaymentMethod, resolvePaymentMethod } from './payment-methods';
+
+const WRITABLE: Spec = {
+  email: true,
+  name: true,
+  phone: true,
+  description: true,
+  metadata: 'hash',
+  payment_method: true,
+  invoice_settings: { default_payment_method: true, custom_fields: true, footer: true },
+  address: 'hash',
+  shipping: 'hash',
+  preferred_locales: [true],
+};
+
+function applyWritable(em: Emulator, customer: StripeObject, params: Params, req: RequestInfo): void {
+  for (const field of ['email', 'name', 'phone', 'description'] as const) {
+    const value = str(params, field);
+    if (value !== undefined) customer[field] = value;
+  }
+  customer.metadata = mergeMetadata(customer.metadata, params.metadata);
+  if (params.payment_method) {
+    attachPaymentMethod(em, resolvePaymentMethod(em, params.payment_method, req), customer.id, req);
+  }
+  const defaultPm = params.invoice_settings?.default_payment_method;
+  if (defaultPm === '') customer.invoice_settings.default_payment_method = null;
+  else if (defaultPm !== undefined) {
+    const pm = resolvePaymentMethod(em, defaultPm, req, 'invoice_settings[default_payment_method]');
+    if (pm.customer !== customer.id) {
+      throw invalid(
+        `The customer does not have a payment method with the ID ${defaultPm}. The payment method must be attached to the customer.`,
+        'resource_missing',
+        'invoice_settings[default_payment_method]',
+      );
+    }
+    customer.invoice_settings.default_payment_method = pm.id;
+  }
+}
+
+export function registerCustomers(router: Router, em: Emulator): void {
+  router.add('POST', '/v1/customers', ({ params, req }) => {
+    checkParams(params, WRITABLE);
+    const customer = em.store.put({
+      id: newId('cus'),
+      object: 'customer',
+      address: null,
+      balance: 0,
+      created: em.nowSec(),
+      currency: null,
+      default_source: null,
+      delinquent: false,
+      description: null,
+      discount: null,
+      email: null,
+      invoice_prefix: randomToken(8).toUpperCase(),
+      invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+      livemode: false,
+      metadata: {},
+      name: null,
+      next_invoice_sequence: 1,
+      phone: null,
+      preferred_locales: [],
+      shipping: null,
+      tax_exempt: 'none',
+      test_clock: null,
+    });
+    applyWritable(em, customer, params, req);
+    em.emit('customer.created', customer, req);
+    return customer;
+  });
+
+  router.add('GET', '/v1/customers/:id', ({ path, params }) => {
+    checkParams(params, {});
+    const customer = em.store.get(path.id);
+    if (customer?.object === 'customer' && customer.deleted) return customer;
+    return em.store.find(path.id, 'customer', 'id');
+  });
+
+  router.add('POST', '/v1/customers/:id', ({ path, params, req }) => {
+    checkParams(params, WRITABLE);
+    const customer = em.store.find(path.id, 'customer', 'id');
+    const before = structuredClone(customer);
+    applyWritable(em, customer, params, req);
+    em.emitUpdate('customer.updated', before, customer, req);
+    return customer;
+  });
+
+  router.add('DELETE', '/v1/customers/:id', ({ path, params, req }) => {
+    checkParams(params, {});
+    const customer = em.store.find(path.id, 'customer', 'id');
+    em.emit('customer.deleted', customer, req);
+    for (const sub of em.store.list('subscription', (s) => s.customer === customer.id && s.status !== 'canceled')) {
+      const before = structuredClone(sub);
+      Object.assign(sub, { status: 'canceled', canceled_at: em.nowSec(), ended_at: em.nowSec() });
+      em.emit('customer.subscription.deleted', sub, req, { status: before.status });
+    }
+    return em.store.put({ id: customer.id, object: 'customer', deleted: true });
+  });
+
+  router.add('GET', '/v1/customers', ({ params }) => {
+    checkParams(params, { ...LIST_SPEC, email: true, created: 'hash' });
+    const items = em.store.list(
+      'customer',
+      (c) => (!params.email || c.email === params.email) && matchesCreated(c.created, params.created),
+    );
+    return paginate(items, params, '/v1/customers');
+  });
+}

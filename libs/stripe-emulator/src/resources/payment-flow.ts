@@ -1,0 +1,121 @@
+import { Emulator } from '../core/emulator';
+import { StripeApiError } from '../core/errors';
+import { RequestInfo } from '../core/router';
+import { StripeObject, clone } from '../core/store';
+import { createCharge } from './charges';
+import { attachPaymentMethod, testCardOf } from './payment-methods';
+
+export interface ConfirmOptions {
+  offSession?: boolean;
+  returnUrl?: string | null;
+  /** Subscriptions charge without raising: the caller reads the outcome on the intent. */
+  swallowDecline?: boolean;
+  /** Emulator-driven renewals can be told to fail whatever the card. */
+  forceDecline?: boolean;
+}
+
+const DOC = 'https://stripe.com/docs/error-codes';
+
+/** Runs the card's documented outcome; a decline answers 402 after the intent has been updated. */
+export function confirmIntent(em: Emulator, pi: StripeObject, pm: StripeObject, req: RequestInfo | null, opts: ConfirmOptions): void {
+  const card = testCardOf(em, pm);
+  pi.payment_method = pm.id;
+  pi.last_payment_error = null;
+  pi.next_action = null;
+  if (opts.forceDecline) {
+    return decline(em, pi, pm, req, opts, 'card_declined', 'generic_decline', 'Your card was declined.');
+  }
+  if (card.outcome.kind === 'decline') {
+    return decline(em, pi, pm, req, opts, card.outcome.code, card.outcome.declineCode, card.outcome.message, card.outcome);
+  }
+  if (card.outcome.kind === 'authenticate') {
+    if (opts.offSession) {
+      return decline(em, pi, pm, req, opts, 'authentication_required', 'authentication_required',
+        'Your card was declined. This transaction requires authentication.');
+    }
+    pi.status = 'requires_action';
+    pi.next_action = {
+      type: 'redirect_to_url',
+      redirect_to_url: { url: `${em.baseUrl}/_emulator/3ds/${pi.id}`, return_url: opts.returnUrl ?? null },
+    };
+    em.store.meta(pi.id).returnUrl = opts.returnUrl ?? null;
+    em.emit('payment_intent.requires_action', pi, req);
+    em.intentChanged(pi, req);
+    return;
+  }
+  authorize(em, pi, pm, req);
+}
+
+/** Card accepted: capture now, or hold the funds for a manual capture. */
+export function authorize(em: Emulator, pi: StripeObject, pm: StripeObject, req: RequestInfo | null): void {
+  const manual = pi.capture_method === 'manual';
+  const charge = createCharge(em, pi, pm, { kind: 'succeed' }, !manual);
+  pi.latest_charge = charge.id;
+  pi.next_action = null;
+  if (pi.setup_future_usage && pi.customer && !pm.customer) attachPaymentMethod(em, pm, pi.customer, req);
+  em.emit('charge.succeeded', charge, req);
+  if (manual) {
+    pi.status = 'requires_capture';
+    pi.amount_capturable = pi.amount;
+    em.emit('payment_intent.amount_capturable_updated', pi, req);
+  } else {
+    pi.status = 'succeeded';
+    pi.amount_received = pi.amount;
+    em.emit('payment_intent.succeeded', pi, req);
+  }
+  em.intentChanged(pi, req);
+}
+
+function decline(
+  em: Emulator,
+  pi: StripeObject,
+  pm: StripeObject,
+  req: RequestInfo | null,
+  opts: ConfirmOptions,
+  code: string,
+  declineCode: string,
+  message: string,
+  outcome = { kind: 'decline' as const, code, declineCode, message },
+): void {
+  const charge = createCharge(em, pi, pm, outcome, false);
+  pi.status = 'requires_payment_method';
+  pi.latest_charge = charge.id;
+  pi.payment_method = null;
+  pi.last_payment_error = {
+    charge: charge.id,
+    code,
+    decline_code: declineCode,
+    doc_url: `${DOC}#${code}`,
+    message,
+    payment_method: clone(pm),
+    type: 'card_error',
+  };
+  em.emit('charge.failed', charge, req);
+  em.emit('payment_intent.payment_failed', pi, req);
+  em.intentChanged(pi, req);
+  if (opts.swallowDecline) return;
+  throw new StripeApiError(402, message, {
+    type: 'card_error',
+    code,
+    declineCode,
+    paymentIntent: clone(pi),
+    extra: { charge: charge.id, payment_method: clone(pm), request_log_url: null },
+  });
+}
+
+/** Outcome of the emulated 3-D Secure page. */
+export function completeAuthentication(em: Emulator, pi: StripeObject, pm: StripeObject, success: boolean): void {
+  if (success) return authorize(em, pi, pm, null);
+  pi.status = 'requires_payment_method';
+  pi.next_action = null;
+  pi.payment_method = null;
+  pi.last_payment_error = {
+    code: 'payment_intent_authentication_failure',
+    doc_url: `${DOC}#payment-intent-authentication-failure`,
+    message: 'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
+    payment_method: clone(pm),
+    type: 'invalid_request_error',
+  };
+  em.emit('payment_intent.payment_failed', pi, null);
+  em.intentChanged(pi, null);
+}

@@ -1,0 +1,265 @@
+import { Emulator } from '../core/emulator';
+import { StripeApiError, invalid } from '../core/errors';
+import { newId, randomToken } from '../core/ids';
+import { LIST_SPEC, matchesCreated, paginate } from '../core/list';
+import { Params, Spec, bool, checkParams, int, mergeMetadata, oneOf, required, str, stringList } from '../core/params';
+import { RequestInfo, Router } from '../core/router';
+import { StripeObject } from '../core/store';
+import { confirmIntent } from './payment-flow';
+import { resolvePaymentMethod } from './payment-methods';
+import { formatAmount, isSupportedCurrency, minimumAmount } from './test-cards';
+
+const CAPTURE_METHODS = ['automatic', 'automatic_async', 'manual'] as const;
+const CANCELABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action', 'requires_capture', 'processing'];
+const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
+
+const COMMON: Spec = {
+  amount: true,
+  currency: true,
+  customer: true,
+  payment_method: true,
+  payment_method_types: [true],
+  description: true,
+  metadata: 'hash',
+  receipt_email: true,
+  setup_future_usage: true,
+  capture_method: true,
+  statement_descriptor: true,
+  statement_descriptor_suffix: true,
+  payment_method_options: 'hash',
+  shipping: 'hash',
+  transfer_group: true,
+};
+const CONFIRM_SPEC: Spec = {
+  payment_method: true,
+  return_url: true,
+  off_session: true,
+  receipt_email: true,
+  setup_future_usage: true,
+  payment_method_types: [true],
+  payment_method_options: 'hash',
+  error_on_requires_action: true,
+  mandate_data: 'hash',
+  shipping: 'hash',
+  use_stripe_sdk: true,
+  capture_method: true,
+};
+const CREATE_SPEC: Spec = {
+  ...COMMON,
+  ...CONFIRM_SPEC,
+  automatic_payment_methods: { enabled: true, allow_redirects: true },
+  confirm: true,
+  confirmation_method: true,
+};
+
+/** Stripe's amount rules: positive integer, currency minimum, at most 8 digits. */
+export function validateAmount(params: Params, currency: string, name = 'amount'): number {
+  const amount = int(params, name);
+  if (amount === undefined) return required(params, name);
+  if (amount < 1) throw invalid('This value must be greater than or equal to 1.', 'amount_too_small', name);
+  if (amount < minimumAmount(currency)) {
+    throw invalid(`Amount must be at least ${formatAmount(minimumAmount(currency), currency)}`, 'amount_too_small', name);
+  }
+  if (amount > 99_999_999) {
+    throw invalid(`Amount must be no more than ${formatAmount(99_999_999, currency)}`, 'amount_too_large', name);
+  }
+  return amount;
+}
+
+export function validateCurrency(params: Params, name = 'currency'): string {
+  const currency = String(required(params, name)).toLowerCase();
+  if (!isSupportedCurrency(currency)) {
+    throw invalid(`Invalid currency: ${currency}. Stripe currently supports these currencies: usd, eur, gbp, jpy, ...`, 'parameter_invalid_string', name);
+  }
+  return currency;
+}
+
+export function createIntent(em: Emulator, fields: Partial<StripeObject>): StripeObject {
+  const id = newId('pi');
+  return em.store.put({
+    id,
+    object: 'payment_intent',
+    amount: 0,
+    amount_capturable: 0,
+    amount_details: { tip: {} },
+    amount_received: 0,
+    application: null,
+    application_fee_amount: null,
+    automatic_payment_methods: null,
+    canceled_at: null,
+    cancellation_reason: null,
+    capture_method: 'automatic_async',
+    client_secret: `${id}_secret_${randomToken(25)}`,
+    confirmation_method: 'automatic',
+    created: em.nowSec(),
+    currency: 'usd',
+    customer: null,
+    description: null,
+    excluded_payment_method_types: null,
+    last_payment_error: null,
+    latest_charge: null,
+    livemode: false,
+    metadata: {},
+    next_action: null,
+    on_behalf_of: null,
+    payment_method: null,
+    payment_method_configuration_details: null,
+    payment_method_options: { card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
+    payment_method_types: ['card'],
+    processing: null,
+    receipt_email: null,
+    review: null,
+    setup_future_usage: null,
+    shipping: null,
+    source: null,
+    statement_descriptor: null,
+    statement_descriptor_suffix: null,
+    status: 'requires_payment_method',
+    transfer_data: null,
+    transfer_group: null,
+    ...fields,
+  });
+}
+
+function applyCommon(em: Emulator, pi: StripeObject, params: Params, req: RequestInfo): void {
+  if (params.currency !== undefined) pi.currency = validateCurrency(params);
+  if (params.amount !== undefined) pi.amount = validateAmount(params, pi.currency);
+  if (params.customer !== undefined) pi.customer = params.customer ? em.store.find(params.customer, 'customer', 'customer').id : null;
+  if (params.payment_method) {
+    pi.payment_method = resolvePaymentMethod(em, params.payment_method, req).id;
+    if (pi.status === 'requires_payment_method') pi.status = 'requires_confirmation';
+  }
+  for (const field of ['description', 'receipt_email', 'statement_descriptor', 'statement_descriptor_suffix', 'transfer_group'] as const) {
+    const value = str(params, field);
+    if (value !== undefined) pi[field] = value;
+  }
+  const sfu = oneOf(params, 'setup_future_usage', ['on_session', 'off_session']);
+  if (sfu) pi.setup_future_usage = sfu;
+  const capture = oneOf(params, 'capture_method', CAPTURE_METHODS);
+  if (capture) pi.capture_method = capture;
+  if (params.payment_method_types !== undefined) pi.payment_method_types = stringList(params.payment_method_types);
+  pi.metadata = mergeMetadata(pi.metadata, params.metadata);
+}
+
+function confirm(em: Emulator, pi: StripeObject, params: Params, req: RequestInfo): StripeObject {
+  if (!CONFIRMABLE.includes(pi.status)) {
+    throw new StripeApiError(400, `You cannot confirm this PaymentIntent because it has a status of ${pi.status}.`, {
+      code: 'payment_intent_unexpected_state',
+      paymentIntent: structuredClone(pi),
+    });
+  }
+  const pmId = params.payment_method || pi.payment_method;
+  if (!pmId) {
+    throw new StripeApiError(
+      400,
+      "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.",
+      { code: 'payment_intent_unexpected_state', paymentIntent: structuredClone(pi) },
+    );
+  }
+  const pm = resolvePaymentMethod(em, pmId, req);
+  for (const field of ['receipt_email'] as const) if (params[field]) pi[field] = params[field];
+  const sfu = oneOf(params, 'setup_future_usage', ['on_session', 'off_session']);
+  if (sfu) pi.setup_future_usage = sfu;
+  confirmIntent(em, pi, pm, req, { offSession: bool(params, 'off_session'), returnUrl: str(params, 'return_url') });
+  return pi;
+}
+
+export function registerPaymentIntents(router: Router, em: Emulator): void {
+  router.add('POST', '/v1/payment_intents', ({ params, req }) => {
+    checkParams(params, CREATE_SPEC);
+    const currency = validateCurrency(params);
+    validateAmount(params, currency);
+    const pi = createIntent(em, {});
+    applyCommon(em, pi, params, req);
+    if (params.automatic_payment_methods?.enabled === 'true') {
+      pi.automatic_payment_methods = { allow_redirects: params.automatic_payment_methods.allow_redirects ?? 'always', enabled: true };
+    }
+    em.emit('payment_intent.created', pi, req);
+    if (bool(params, 'confirm')) confirm(em, pi, params, req);
+    return pi;
+  });
+
+  router.add('GET', '/v1/payment_intents/:id', ({ path, params }) => {
+    checkParams(params, { client_secret: true });
+    return em.store.find(path.id, 'payment_intent', 'intent');
+  });
+
+  router.add('POST', '/v1/payment_intents/:id', ({ path, params, req }) => {
+    checkParams(params, COMMON);
+    const pi = em.store.find(path.id, 'payment_intent', 'intent');
+    const onlyAnnotations = Object.keys(params).every((k) => ['metadata', 'description', 'receipt_email', 'shipping', 'expand'].includes(k));
+    if (!CONFIRMABLE.includes(pi.status) && !onlyAnnotations) {
+      throw new StripeApiError(400, `You cannot update this PaymentIntent because it has a status of ${pi.status}.`, {
+        code: 'payment_intent_unexpected_state',
+      });
+    }
+    applyCommon(em, pi, params, req);
+    return pi;
+  });
+
+  router.add('POST', '/v1/payment_intents/:id/confirm', ({ path, params, req }) => {
+    checkParams(params, CONFIRM_SPEC);
+    return confirm(em, em.store.find(path.id, 'payment_intent', 'intent'), params, req);
+  });
+
+  router.add('POST', '/v1/payment_intents/:id/capture', ({ path, params, req }) => {
+    checkParams(params, { amount_to_capture: true, metadata: 'hash', statement_descriptor: true, statement_descriptor_suffix: true, final_capture: true });
+    const pi = em.store.find(path.id, 'payment_intent', 'intent');
+    if (pi.status !== 'requires_capture') {
+      throw new StripeApiError(
+        400,
+        `This PaymentIntent could not be captured because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be captured: requires_capture.`,
+        { code: 'payment_intent_unexpected_state', paymentIntent: structuredClone(pi) },
+      );
+    }
+    const amount = int(params, 'amount_to_capture') ?? pi.amount_capturable;
+    if (amount > pi.amount_capturable) {
+      throw invalid(
+        `The amount_to_capture (${formatAmount(amount, pi.currency)}) is greater than the amount_capturable (${formatAmount(pi.amount_capturable, pi.currency)}).`,
+        'amount_too_large',
+        'amount_to_capture',
+      );
+    }
+    if (amount < 1) throw invalid('This value must be greater than or equal to 1.', 'amount_too_small', 'amount_to_capture');
+    const charge = em.store.find(pi.latest_charge, 'charge');
+    Object.assign(charge, { captured: true, amount_captured: amount });
+    pi.metadata = mergeMetadata(pi.metadata, params.metadata);
+    Object.assign(pi, { status: 'succeeded', amount_received: amount, amount_capturable: 0 });
+    em.emit('charge.captured', charge, req);
+    em.emit('payment_intent.succeeded', pi, req);
+    em.intentChanged(pi, req);
+    return pi;
+  });
+
+  router.add('POST', '/v1/payment_intents/:id/cancel', ({ path, params, req }) => {
+    checkParams(params, { cancellation_reason: true });
+    const pi = em.store.find(path.id, 'payment_intent', 'intent');
+    const reason = oneOf(params, 'cancellation_reason', ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned']);
+    if (!CANCELABLE.includes(pi.status)) {
+      throw new StripeApiError(
+        400,
+        `You cannot cancel this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be canceled: ${CANCELABLE.join(', ')}.`,
+        { code: 'payment_intent_unexpected_state', paymentIntent: structuredClone(pi) },
+      );
+    }
+    if (pi.status === 'requires_capture') {
+      // The held funds are released: Stripe shows this as a full refund of the uncaptured charge.
+      const charge = em.store.find(pi.latest_charge, 'charge');
+      Object.assign(charge, { amount_refunded: charge.amount, refunded: true });
+      em.emit('charge.refunded', charge, req);
+    }
+    Object.assign(pi, { status: 'canceled', canceled_at: em.nowSec(), cancellation_reason: reason ?? null, amount_capturable: 0, next_action: null });
+    em.emit('payment_intent.canceled', pi, req);
+    em.intentChanged(pi, req);
+    return pi;
+  });
+
+  router.add('GET', '/v1/payment_intents', ({ params }) => {
+    checkParams(params, { ...LIST_SPEC, customer: true, created: 'hash' });
+    const items = em.store.list(
+      'payment_intent',
+      (pi) => (!params.customer || pi.customer === params.customer) && matchesCreated(pi.created, params.created),
+    );
+    return paginate(items, params, '/v1/payment_intents');
+  });
+}

@@ -1,0 +1,136 @@
+import { Emulator } from '../core/emulator';
+import { StripeApiError, invalid } from '../core/errors';
+import { newId, randomToken } from '../core/ids';
+import { LIST_SPEC, paginate } from '../core/list';
+import { checkParams, mergeMetadata, required } from '../core/params';
+import { RequestInfo, Router } from '../core/router';
+import { StripeObject } from '../core/store';
+import { TEST_CARDS, TestCard } from './test-cards';
+
+const perRequest = new WeakMap<RequestInfo, Map<string, StripeObject>>();
+
+/**
+ * A test id (`pm_card_visa`) becomes a fresh card PaymentMethod on each use, as on Stripe;
+ * within one request the same test id gives the same PaymentMethod.
+ */
+export function resolvePaymentMethod(em: Emulator, id: unknown, req: RequestInfo | null, param = 'payment_method'): StripeObject {
+  if (typeof id !== 'string' || !id) throw invalid(`Invalid ${param}`, undefined, param);
+  const card = TEST_CARDS[id];
+  if (!card) {
+    const found = em.store.get(id);
+    if (!found || found.object !== 'payment_method') {
+      throw new StripeApiError(404, `No such PaymentMethod: '${id}'`, { code: 'resource_missing', param });
+    }
+    return found;
+  }
+  const cache = req ? (perRequest.get(req) ?? new Map<string, StripeObject>()) : new Map<string, StripeObject>();
+  if (req) perRequest.set(req, cache);
+  const cached = cache.get(id);
+  if (cached) return cached;
+  const pm = createCardPaymentMethod(em, card);
+  cache.set(id, pm);
+  return pm;
+}
+
+function createCardPaymentMethod(em: Emulator, card: TestCard): StripeObject {
+  const pm = em.store.put({
+    id: newId('pm'),
+    object: 'payment_method',
+    allow_redisplay: 'unspecified',
+    billing_details: { address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null }, email: null, name: null, phone: null, tax_id: null },
+    card: {
+      brand: card.brand,
+      checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'pass' },
+      country: 'US',
+      display_brand: card.brand,
+      exp_month: 12,
+      exp_year: new Date(em.nowMs()).getUTCFullYear() + 3,
+      fingerprint: randomToken(16),
+      funding: 'credit',
+      generated_from: null,
+      last4: card.last4,
+      networks: { available: [card.brand], preferred: null },
+      regulated_status: 'unregulated',
+      three_d_secure_usage: { supported: true },
+      wallet: null,
+    },
+    created: em.nowSec(),
+    customer: null,
+    livemode: false,
+    metadata: {},
+    type: 'card',
+  });
+  em.store.meta(pm.id).card = card;
+  return pm;
+}
+
+export function testCardOf(em: Emulator, pm: StripeObject): TestCard {
+  return em.store.meta(pm.id).card ?? TEST_CARDS.pm_card_visa;
+}
+
+export function attachPaymentMethod(em: Emulator, pm: StripeObject, customerId: string, req: RequestInfo | null): void {
+  if (pm.customer === customerId) return;
+  if (pm.customer) {
+    throw invalid('The payment method you provided has already been attached to a customer.', 'payment_method_unexpected_state', 'payment_method');
+  }
+  pm.customer = customerId;
+  em.emit('payment_method.attached', pm, req);
+}
+
+export function registerPaymentMethods(router: Router, em: Emulator): void {
+  router.add('GET', '/v1/payment_methods/:id', ({ path, params, req }) => {
+    checkParams(params, {});
+    return resolvePaymentMethod(em, path.id, req);
+  });
+
+  router.add('POST', '/v1/payment_methods/:id', ({ path, params, req }) => {
+    checkParams(params, { metadata: 'hash', billing_details: { address: 'hash', email: true, name: true, phone: true }, allow_redisplay: true });
+    const pm = resolvePaymentMethod(em, path.id, req);
+    const before = structuredClone(pm);
+    pm.metadata = mergeMetadata(pm.metadata, params.metadata);
+    if (params.billing_details) {
+      const { address, ...rest } = params.billing_details;
+      Object.assign(pm.billing_details, rest);
+      if (address) Object.assign(pm.billing_details.address, address);
+    }
+    if (params.allow_redisplay) pm.allow_redisplay = params.allow_redisplay;
+    em.emitUpdate('payment_method.updated', before, pm, req);
+    return pm;
+  });
+
+  router.add('POST', '/v1/payment_methods/:id/attach', ({ path, params, req }) => {
+    checkParams(params, { customer: true });
+    const customer = em.store.find(required(params, 'customer'), 'customer', 'customer');
+    const pm = resolvePaymentMethod(em, path.id, req);
+    attachPaymentMethod(em, pm, customer.id, req);
+    return pm;
+  });
+
+  router.add('POST', '/v1/payment_methods/:id/detach', ({ path, params, req }) => {
+    checkParams(params, {});
+    const pm = resolvePaymentMethod(em, path.id, req);
+    if (!pm.customer) {
+      throw invalid('The payment method you provided is not attached to a customer so detachment is impossible.', 'payment_method_unexpected_state');
+    }
+    const before = structuredClone(pm);
+    pm.customer = null;
+    em.emit('payment_method.detached', pm, req, { customer: before.customer });
+    return pm;
+  });
+
+  const list = (customer: unknown, params: Record<string, any>, url: string) => {
+    const type = params.type;
+    const items = em.store.list('payment_method', (pm) => (!customer || pm.customer === customer) && (!type || pm.type === type));
+    return paginate(items, params, url);
+  };
+  router.add('GET', '/v1/payment_methods', ({ params }) => {
+    checkParams(params, { ...LIST_SPEC, customer: true, type: true });
+    if (params.customer) em.store.find(params.customer, 'customer', 'customer');
+    return list(params.customer, params, '/v1/payment_methods');
+  });
+  router.add('GET', '/v1/customers/:id/payment_methods', ({ path, params }) => {
+    checkParams(params, { ...LIST_SPEC, type: true, allow_redisplay: true });
+    em.store.find(path.id, 'customer', 'customer');
+    return list(path.id, params, `/v1/customers/${path.id}/payment_methods`);
+  });
+}

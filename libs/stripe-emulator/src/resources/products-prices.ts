@@ -1,0 +1,156 @@
+import { Emulator } from '../core/emulator';
+import { invalid } from '../core/errors';
+import { newId } from '../core/ids';
+import { LIST_SPEC, matchesCreated, paginate } from '../core/list';
+import { Params, Spec, bool, checkParams, int, mergeMetadata, oneOf, required, str, stringList } from '../core/params';
+import { RequestInfo, Router } from '../core/router';
+import { StripeObject } from '../core/store';
+import { validateCurrency } from './payment-intents';
+
+function createProduct(em: Emulator, params: Params, req: RequestInfo): StripeObject {
+  const product = em.store.put({
+    id: params.id || newId('prod'),
+    object: 'product',
+    active: bool(params, 'active') ?? true,
+    created: em.nowSec(),
+    default_price: null,
+    description: str(params, 'description') ?? null,
+    images: [],
+    livemode: false,
+    marketing_features: [],
+    metadata: mergeMetadata({}, params.metadata),
+    name: required(params, 'name'),
+    package_dimensions: null,
+    shippable: null,
+    statement_descriptor: null,
+    tax_code: null,
+    type: 'service',
+    unit_label: null,
+    updated: em.nowSec(),
+    url: null,
+  });
+  em.emit('product.created', product, req);
+  return product;
+}
+
+export function registerProductsAndPrices(router: Router, em: Emulator): void {
+  const productSpec: Spec = { id: true, name: true, description: true, active: true, metadata: 'hash', statement_descriptor: true, unit_label: true, images: [true], url: true, tax_code: true };
+  router.add('POST', '/v1/products', ({ params, req }) => {
+    checkParams(params, productSpec);
+    return createProduct(em, params, req);
+  });
+  router.add('GET', '/v1/products/:id', ({ path, params }) => {
+    checkParams(params, {});
+    return em.store.find(path.id, 'product', 'id');
+  });
+  router.add('POST', '/v1/products/:id', ({ path, params, req }) => {
+    checkParams(params, { ...productSpec, default_price: true });
+    const product = em.store.find(path.id, 'product', 'id');
+    const before = structuredClone(product);
+    for (const f of ['name', 'description', 'statement_descriptor', 'unit_label', 'url', 'default_price'] as const) {
+      const v = str(params, f);
+      if (v !== undefined) product[f] = v;
+    }
+    const active = bool(params, 'active');
+    if (active !== undefined) product.active = active;
+    product.metadata = mergeMetadata(product.metadata, params.metadata);
+    product.updated = em.nowSec();
+    em.emitUpdate('product.updated', before, product, req);
+    return product;
+  });
+  router.add('GET', '/v1/products', ({ params }) => {
+    checkParams(params, { ...LIST_SPEC, active: true, ids: [true], created: 'hash' });
+    const active = bool(params, 'active');
+    const ids = stringList(params.ids);
+    const items = em.store.list(
+      'product',
+      (p) => (active === undefined || p.active === active) && (!ids.length || ids.includes(p.id)) && matchesCreated(p.created, params.created),
+    );
+    return paginate(items, params, '/v1/products');
+  });
+
+  router.add('POST', '/v1/prices', ({ params, req }) => {
+    checkParams(params, {
+      currency: true, unit_amount: true, product: true, product_data: { name: true, metadata: 'hash', statement_descriptor: true, unit_label: true },
+      recurring: { interval: true, interval_count: true, usage_type: true }, lookup_key: true, metadata: 'hash', nickname: true, active: true,
+      transfer_lookup_key: true, tax_behavior: true, billing_scheme: true,
+    });
+    const currency = validateCurrency(params);
+    const unitAmount = int(params, 'unit_amount');
+    if (unitAmount === undefined) required(params, 'unit_amount');
+    if (unitAmount! < 0) throw invalid('This value must be greater than or equal to 0.', 'parameter_invalid_integer', 'unit_amount');
+    let productId: string;
+    if (params.product) productId = em.store.find(params.product, 'product', 'product').id;
+    else if (params.product_data) productId = createProduct(em, params.product_data, req).id;
+    else required(params, 'product');
+    let recurring: StripeObject['recurring'] = null;
+    if (params.recurring) {
+      const interval = oneOf(params.recurring, 'interval', ['day', 'week', 'month', 'year']) ?? required(params.recurring, 'interval');
+      recurring = { interval, interval_count: int(params.recurring, 'interval_count', 'recurring[interval_count]') ?? 1, meter: null, trial_period_days: null, usage_type: 'licensed' };
+    }
+    const lookupKey = str(params, 'lookup_key') ?? null;
+    if (lookupKey && params.transfer_lookup_key === 'true') {
+      for (const other of em.store.list('price', (p) => p.lookup_key === lookupKey)) other.lookup_key = null;
+    } else if (lookupKey && em.store.list('price', (p) => p.lookup_key === lookupKey).length) {
+      throw invalid(`A price (${em.store.list('price', (p) => p.lookup_key === lookupKey)[0].id}) already uses that lookup key.`, undefined, 'lookup_key');
+    }
+    const price = em.store.put({
+      id: newId('price'),
+      object: 'price',
+      active: bool(params, 'active') ?? true,
+      billing_scheme: 'per_unit',
+      created: em.nowSec(),
+      currency,
+      custom_unit_amount: null,
+      livemode: false,
+      lookup_key: lookupKey,
+      metadata: mergeMetadata({}, params.metadata),
+      nickname: str(params, 'nickname') ?? null,
+      product: productId!,
+      recurring,
+      tax_behavior: 'unspecified',
+      tiers_mode: null,
+      transform_quantity: null,
+      type: recurring ? 'recurring' : 'one_time',
+      unit_amount: unitAmount!,
+      unit_amount_decimal: String(unitAmount),
+    });
+    em.emit('price.created', price, req);
+    return price;
+  });
+  router.add('GET', '/v1/prices/:id', ({ path, params }) => {
+    checkParams(params, {});
+    return em.store.find(path.id, 'price', 'price');
+  });
+  router.add('POST', '/v1/prices/:id', ({ path, params, req }) => {
+    checkParams(params, { metadata: 'hash', active: true, nickname: true, lookup_key: true, transfer_lookup_key: true });
+    const price = em.store.find(path.id, 'price', 'price');
+    const before = structuredClone(price);
+    price.metadata = mergeMetadata(price.metadata, params.metadata);
+    const active = bool(params, 'active');
+    if (active !== undefined) price.active = active;
+    for (const f of ['nickname', 'lookup_key'] as const) {
+      const v = str(params, f);
+      if (v !== undefined) price[f] = v;
+    }
+    em.emitUpdate('price.updated', before, price, req);
+    return price;
+  });
+  router.add('GET', '/v1/prices', ({ params }) => {
+    checkParams(params, { ...LIST_SPEC, product: true, active: true, type: true, currency: true, lookup_keys: [true], recurring: 'hash', created: 'hash' });
+    const active = bool(params, 'active');
+    const keys = stringList(params.lookup_keys);
+    const items = em.store.list(
+      'price',
+      (p) =>
+        (!params.product || p.product === params.product) &&
+        (active === undefined || p.active === active) &&
+        (!params.type || p.type === params.type) &&
+        (!params.currency || p.currency === params.currency) &&
+        (!keys.length || keys.includes(p.lookup_key)) &&
+        (!params.recurring?.interval || p.recurring?.interval === params.recurring.interval) &&
+        matchesCreated(p.created, params.created),
+    );
+    return paginate(items, params, '/v1/prices');
+  });
+}

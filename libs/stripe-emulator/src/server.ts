@@ -1,0 +1,192 @@
+import http from 'node:http';
+import qs from 'qs';
+import { Emulator, API_VERSION } from './core/emulator';
+import { StripeApiError } from './core/errors';
+import { Fault, RequestLogEntry, faultBody } from './core/faults';
+import { newId } from './core/ids';
+import { Router } from './core/router';
+import { expand } from './core/expand';
+import { TestActions, handleEmulatorRoute } from './emulator-routes';
+
+interface Reply {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as any)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function apiKeyOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const [scheme, value] = header.split(' ');
+  if (scheme === 'Bearer') return value;
+  if (scheme === 'Basic' && value) return Buffer.from(value, 'base64').toString().split(':')[0];
+  return undefined;
+}
+
+function errorReply(err: StripeApiError, extraHeaders: Record<string, string> = {}): Reply {
+  return {
+    status: err.status,
+    body: JSON.stringify(err.toBody(), null, 2),
+    headers: { ...extraHeaders, ...(err.init.headers ?? {}) },
+  };
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function createHttpServer(em: Emulator, router: Router, actions: TestActions): http.Server {
+  return http.createServer((req, res) => {
+    handle(em, router, actions, req, res).catch((err) => {
+      em.opts.logger.warn(`stripe-emulator: ${(err as Error).stack ?? err}`);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+}
+
+async function handle(
+  em: Emulator,
+  router: Router,
+  actions: TestActions,
+  req: http.IncomingMessage, res: http.ServerResponse) {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const raw = await readBody(req);
+  if (url.pathname.startsWith('/_emulator/')) {
+    return handleEmulatorRoute(em, actions, req.method ?? 'GET', url, raw, res);
+  }
+  const requestId = newId('req');
+  const method = req.method ?? 'GET';
+  const idempotencyKey = method === 'POST' ? ((req.headers['idempotency-key'] as string) ?? null) : null;
+  const entry: RequestLogEntry = {
+    id: requestId,
+    method,
+    path: url.pathname,
+    idempotencyKey,
+    status: null,
+    replayed: false,
+    faulted: false,
+    time: em.nowMs(),
+  };
+  em.requestLog.push(entry);
+  const fault = url.pathname.startsWith('/v1/') ? em.faults.take(method, url.pathname) : undefined;
+  if (fault) entry.faulted = true;
+  const baseHeaders: Record<string, string> = { 'Request-Id': requestId, 'Stripe-Version': API_VERSION };
+  if (idempotencyKey) baseHeaders['Idempotency-Key'] = idempotencyKey;
+
+  const answersEarly = fault && !fault.afterExecute && (fault.status !== undefined || fault.drop);
+  let reply: Reply | undefined;
+  if (answersEarly) {
+    if (fault.latencyMs) await sleep(fault.latencyMs);
+  } else {
+    reply = await execute(em, router, req, url, raw, method, requestId, idempotencyKey, fault, entry);
+  }
+  if (fault && (answersEarly || fault.afterExecute)) {
+    if (fault.drop) {
+      entry.status = null;
+      req.socket.destroy();
+      return;
+    }
+    if (fault.status !== undefined) {
+      reply = { status: fault.status, body: JSON.stringify(faultBody(fault), null, 2), headers: fault.headers ?? {} };
+    }
+  }
+  entry.status = reply!.status;
+  res.writeHead(reply!.status, {
+    'Content-Type': 'application/json',
+    ...baseHeaders,
+    ...reply!.headers,
+  });
+  res.end(reply!.body);
+}
+
+async function execute(
+  em: Emulator,
+  router: Router,
+  req: http.IncomingMessage,
+  url: URL,
+  raw: string,
+  method: string,
+  requestId: string,
+  idempotencyKey: string | null,
+  fault: Fault | undefined,
+  entry: RequestLogEntry,
+): Promise<Reply> {
+  const apiKey = apiKeyOf(req.headers.authorization);
+  if (!apiKey || !apiKey.startsWith('sk_test_')) {
+    const message = apiKey?.startsWith('sk_live_')
+      ? 'This emulator only accepts test mode keys (sk_test_...); a live key was provided.'
+      : apiKey
+        ? `Invalid API Key provided: ${apiKey.slice(0, 8)}${'*'.repeat(Math.max(0, apiKey.length - 12))}${apiKey.slice(-4)}`
+        : "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').";
+    return errorReply(new StripeApiError(401, message, { type: 'authentication_error' }));
+  }
+  const query = qs.parse(url.search.slice(1), { depth: 10, arrayLimit: 1000 });
+  const body = method === 'GET' ? {} : qs.parse(raw, { depth: 10, arrayLimit: 1000 });
+  const params = { ...query, ...body } as Record<string, any>;
+  const route = router.match(method, url.pathname);
+  if (!route) {
+    return errorReply(
+      new StripeApiError(404, `Unrecognized request URL (${method}: ${url.pathname}).`, { type: 'invalid_request_error' }),
+    );
+  }
+  if (idempotencyKey) {
+    const lookup = em.idempotency.begin(apiKey, idempotencyKey, `${method} ${url.pathname} ${canonical(params)}`);
+    if (lookup.kind === 'replay') {
+      entry.replayed = true;
+      return { ...lookup.response, headers: { ...lookup.response.headers, 'Idempotent-Replayed': 'true' } };
+    }
+    if (lookup.kind === 'mismatch') {
+      return errorReply(
+        new StripeApiError(
+          400,
+          `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+          { type: 'idempotency_error' },
+        ),
+      );
+    }
+    if (lookup.kind === 'in_flight') {
+      return errorReply(
+        new StripeApiError(
+          409,
+          `There is currently another in-progress request using this Stripe-Idempotency-Key. Please try again later.`,
+          { type: 'idempotency_error', code: 'idempotency_key_in_use' },
+        ),
+      );
+    }
+  }
+  if (fault?.latencyMs) await sleep(fault.latencyMs);
+  let reply: Reply;
+  try {
+    const result = await route.handler({ params, path: route.path, req: { id: requestId, idempotencyKey } });
+    reply = { status: 200, body: JSON.stringify(expand(result, params.expand, em.store), null, 2), headers: {} };
+  } catch (err) {
+    if (!(err instanceof StripeApiError)) {
+      em.opts.logger.warn(`stripe-emulator: ${(err as Error).stack ?? err}`);
+    }
+    const apiErr =
+      err instanceof StripeApiError ? err : new StripeApiError(500, 'An unknown error occurred', { type: 'api_error' });
+    if (apiErr.init.preExecution && idempotencyKey) {
+      em.idempotency.release(apiKey, idempotencyKey);
+      return errorReply(apiErr);
+    }
+    reply = errorReply(apiErr);
+  }
+  if (idempotencyKey) em.idempotency.finish(apiKey, idempotencyKey, reply);
+  em.changed();
+  return reply;
+}
