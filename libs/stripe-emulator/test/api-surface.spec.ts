@@ -71,7 +71,7 @@ describe('Wire protocol, lists and auth', () => {
       body: 'customer=cus_x&items[0][price]=price_x&items[0][colour]=red',
     });
     expect(nested.status).toBe(400);
-    expect((await nested.json()).error).toMatchObject({ code: 'parameter_unknown', param: 'items[0][colour]' });
+    expect(((await nested.json()) as any).error).toMatchObject({ code: 'parameter_unknown', param: 'items[0][colour]' });
     expect((await h.stripe.customers.list()).data).toHaveLength(0);
   });
 
@@ -84,7 +84,7 @@ describe('Wire protocol, lists and auth', () => {
     const none = await fetch(`${h.emulator.url}/v1/customers`);
     expect(none.status).toBe(401);
     expect(none.headers.get('request-id')).toMatch(/^req_/);
-    expect((await none.json()).error.type).toBe('authentication_error');
+    expect(((await none.json()) as any).error.type).toBe('authentication_error');
   });
 
   it('lists events with created ranges, stable order and both directions', async () => {

@@ -53,7 +53,7 @@ describe('Idempotency', () => {
     await new Promise((r) => setTimeout(r, 100));
     const conflict = await rawPost('/v1/customers', 'email=slow%40example.com', { 'Idempotency-Key': 'key-3' });
     expect(conflict.status).toBe(409);
-    expect((await conflict.json()).error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_in_use' });
+    expect(((await conflict.json()) as any).error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_in_use' });
     const customer = await slow;
     expect(customer.email).toBe('slow@example.com');
   });
