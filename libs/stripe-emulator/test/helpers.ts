@@ -1,3 +1,4 @@
+/// <reference types="jest" />
 import Stripe from 'stripe';
 import { StripeEmulator, StripeEmulatorOptions, startStripeEmulator } from '@app/stripe-emulator';
 
