@@ -34,9 +34,13 @@ export function createEmulatorServer(em: Emulator): http.Server {
     authenticate(intentId, success) {
       const pi = em.store.find(intentId, 'payment_intent', 'intent');
       if (pi.status !== 'requires_action') {
-        throw new StripeApiError(400, `This PaymentIntent is not awaiting authentication; its status is ${pi.status}.`, {
-          code: 'payment_intent_unexpected_state',
-        });
+        throw new StripeApiError(
+          400,
+          `This PaymentIntent is not awaiting authentication; its status is ${pi.status}.`,
+          {
+            code: 'payment_intent_unexpected_state',
+          },
+        );
       }
       const returnUrl: string | null = em.store.meta(pi.id).returnUrl ?? null;
       completeAuthentication(em, pi, em.store.find(pi.payment_method, 'payment_method'), success);

@@ -65,7 +65,15 @@ export function handleEmulatorRoute(
         return json(res, 200, { now: em.nowSec() });
       case 'GET /objects': {
         const found = em.store.get(segments[1] ?? '');
-        return found ? json(res, 200, found) : json(res, 404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such object: '${segments[1]}'` } });
+        return found
+          ? json(res, 200, found)
+          : json(res, 404, {
+              error: {
+                type: 'invalid_request_error',
+                code: 'resource_missing',
+                message: `No such object: '${segments[1]}'`,
+              },
+            });
       }
       case 'GET /3ds':
         return threeDSecure(actions, segments[1], url.searchParams.get('result'), res);
@@ -76,7 +84,9 @@ export function handleEmulatorRoute(
         if (segments[2] === 'advance') return json(res, 200, actions.advanceSubscription(segments[1], body.outcome));
         break;
     }
-    json(res, 404, { error: { type: 'invalid_request_error', message: `Unrecognized emulator route (${method}: ${path}).` } });
+    json(res, 404, {
+      error: { type: 'invalid_request_error', message: `Unrecognized emulator route (${method}: ${path}).` },
+    });
   } catch (err) {
     if (err instanceof StripeApiError) return json(res, err.status, err.toBody());
     throw err;
@@ -103,5 +113,7 @@ function threeDSecure(actions: TestActions, intentId: string, result: string | n
     return;
   }
   res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-  res.end(`<!doctype html><title>3-D Secure</title><p>Authentication ${result === 'success' ? 'completed' : 'failed'}. PaymentIntent ${escapeHtml(intent.id)} is now ${escapeHtml(intent.status)}.</p>`);
+  res.end(
+    `<!doctype html><title>3-D Secure</title><p>Authentication ${result === 'success' ? 'completed' : 'failed'}. PaymentIntent ${escapeHtml(intent.id)} is now ${escapeHtml(intent.status)}.</p>`,
+  );
 }

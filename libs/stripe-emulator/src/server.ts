@@ -63,7 +63,9 @@ async function handle(
   em: Emulator,
   router: Router,
   actions: TestActions,
-  req: http.IncomingMessage, res: http.ServerResponse) {
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+) {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const raw = await readBody(req);
   if (url.pathname.startsWith('/_emulator/')) {
@@ -141,7 +143,9 @@ async function execute(
   const route = router.match(method, url.pathname);
   if (!route) {
     return errorReply(
-      new StripeApiError(404, `Unrecognized request URL (${method}: ${url.pathname}).`, { type: 'invalid_request_error' }),
+      new StripeApiError(404, `Unrecognized request URL (${method}: ${url.pathname}).`, {
+        type: 'invalid_request_error',
+      }),
     );
   }
   if (idempotencyKey) {

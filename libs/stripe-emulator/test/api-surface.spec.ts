@@ -30,20 +30,39 @@ describe('Wire protocol, lists and auth', () => {
     const customer = await h.stripe.customers.create({ email: 'find@example.com', name: 'Find Me' });
     await h.stripe.customers.create({ email: 'other@example.com' });
     expect((await h.stripe.customers.list({ email: 'find@example.com' })).data.map((c) => c.id)).toEqual([customer.id]);
-    await h.stripe.paymentIntents.create({ amount: 1000, currency: 'usd', customer: customer.id, payment_method: 'pm_card_visa', confirm: true });
-    const list = await h.stripe.paymentIntents.list({ customer: customer.id, expand: ['data.customer', 'data.latest_charge'] });
+    await h.stripe.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      customer: customer.id,
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
+    const list = await h.stripe.paymentIntents.list({
+      customer: customer.id,
+      expand: ['data.customer', 'data.latest_charge'],
+    });
     expect(list.data).toHaveLength(1);
     expect((list.data[0].customer as Stripe.Customer).name).toBe('Find Me');
     expect((list.data[0].latest_charge as Stripe.Charge).amount_captured).toBe(1000);
-    const charge = await h.stripe.charges.retrieve(list.data[0].latest_charge ? (list.data[0].latest_charge as Stripe.Charge).id : '', { expand: ['payment_intent'] });
+    const charge = await h.stripe.charges.retrieve(
+      list.data[0].latest_charge ? (list.data[0].latest_charge as Stripe.Charge).id : '',
+      { expand: ['payment_intent'] },
+    );
     expect((charge.payment_intent as Stripe.PaymentIntent).id).toBe(list.data[0].id);
   });
 
   it('customers: create, update with metadata unset, delete stub, payment methods', async () => {
-    const customer = await h.stripe.customers.create({ email: 'c@example.com', phone: '+100', description: 'd', metadata: { a: '1', b: '2' }, payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } });
+    const customer = await h.stripe.customers.create({
+      email: 'c@example.com',
+      phone: '+100',
+      description: 'd',
+      metadata: { a: '1', b: '2' },
+      payment_method: 'pm_card_visa',
+      invoice_settings: { default_payment_method: 'pm_card_visa' },
+    });
     expect(customer.id).toMatch(/^cus_/);
     expect(customer.invoice_settings.default_payment_method).toMatch(/^pm_/);
-    const updated = await h.stripe.customers.update(customer.id, { metadata: { a: '' , c: '3' }, name: 'New' });
+    const updated = await h.stripe.customers.update(customer.id, { metadata: { a: '', c: '3' }, name: 'New' });
     expect(updated).toMatchObject({ name: 'New', metadata: { b: '2', c: '3' } });
     const pms = await h.stripe.customers.listPaymentMethods(customer.id);
     expect(pms.data.map((p) => p.card?.last4)).toEqual(['4242']);
@@ -56,13 +75,17 @@ describe('Wire protocol, lists and auth', () => {
     expect(events).toEqual(['customer.deleted', 'customer.updated', 'customer.created']);
     const updatedEvent = (await h.stripe.events.list({ type: 'customer.updated' })).data[0];
     expect(updatedEvent.data.previous_attributes).toEqual({ name: null, metadata: { a: '1', b: '2' } });
-    expect((await h.stripe.events.list({ types: ['payment_method.attached', 'payment_method.detached'] })).data).toHaveLength(2);
+    expect(
+      (await h.stripe.events.list({ types: ['payment_method.attached', 'payment_method.detached'] })).data,
+    ).toHaveLength(2);
     const metaErr = await h.stripe.customers.create({ metadata: { ['k'.repeat(41)]: 'v' } }).catch((e) => e);
     expect(metaErr.statusCode).toBe(400);
   });
 
   it('rejects unknown parameters naming them', async () => {
-    const err = await h.stripe.customers.create({ email: 'a@example.com', foo: 'bar' } as Stripe.CustomerCreateParams).catch((e) => e);
+    const err = await h.stripe.customers
+      .create({ email: 'a@example.com', foo: 'bar' } as Stripe.CustomerCreateParams)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect([err.code, err.param, err.message]).toEqual(['parameter_unknown', 'foo', 'Received unknown parameter: foo']);
     const nested = await fetch(`${h.emulator.url}/v1/subscriptions`, {
@@ -71,13 +94,18 @@ describe('Wire protocol, lists and auth', () => {
       body: 'customer=cus_x&items[0][price]=price_x&items[0][colour]=red',
     });
     expect(nested.status).toBe(400);
-    expect(((await nested.json()) as any).error).toMatchObject({ code: 'parameter_unknown', param: 'items[0][colour]' });
+    expect(((await nested.json()) as any).error).toMatchObject({
+      code: 'parameter_unknown',
+      param: 'items[0][colour]',
+    });
     expect((await h.stripe.customers.list()).data).toHaveLength(0);
   });
 
   it('requires a test secret key', async () => {
     for (const key of ['sk_live_123', 'pk_test_123', 'rk_nonsense']) {
-      const err = await client(h.emulator, key).customers.list().catch((e) => e);
+      const err = await client(h.emulator, key)
+        .customers.list()
+        .catch((e) => e);
       expect(err).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
       expect(err.statusCode).toBe(401);
     }
@@ -95,7 +123,12 @@ describe('Wire protocol, lists and auth', () => {
     const events = await h.stripe.events.list();
     const created = events.data.map((e) => e.created);
     expect([...created].sort((a, b) => b - a)).toEqual(created);
-    expect(events.data.map((e) => (e.data.object as Stripe.Customer).name)).toEqual(['late2', 'late1', 'late0', 'early']);
+    expect(events.data.map((e) => (e.data.object as Stripe.Customer).name)).toEqual([
+      'late2',
+      'late1',
+      'late0',
+      'early',
+    ]);
     const before = await h.stripe.events.list({ created: { lt: events.data[0].created } });
     expect(before.data.map((e) => (e.data.object as Stripe.Customer).id)).toEqual([early.id]);
     const older = await h.stripe.events.list({ limit: 2, starting_after: events.data[1].id });
@@ -103,7 +136,13 @@ describe('Wire protocol, lists and auth', () => {
     expect(older.data.map((e) => e.id)).toEqual([events.data[2].id, events.data[3].id]);
     expect(newer.data.map((e) => e.id)).toEqual([events.data[0].id, events.data[1].id]);
     const one = await h.stripe.events.retrieve(events.data[3].id);
-    expect(one).toMatchObject({ object: 'event', type: 'customer.created', livemode: false, api_version: '2026-10-28.endive', pending_webhooks: 0 });
+    expect(one).toMatchObject({
+      object: 'event',
+      type: 'customer.created',
+      livemode: false,
+      api_version: '2026-10-28.endive',
+      pending_webhooks: 0,
+    });
     expect(one.request?.id).toMatch(/^req_/);
   });
 });

@@ -35,16 +35,25 @@ describe('/_emulator control routes', () => {
     try {
       const first = await startStripeEmulator({ persistPath });
       const customer = await client(first).customers.create({ email: 'kept@example.com', metadata: { a: '1' } });
-      await client(first).paymentIntents.create({ amount: 1000, currency: 'usd', customer: customer.id, payment_method: 'pm_card_visa', confirm: true }, { idempotencyKey: 'persisted' });
+      await client(first).paymentIntents.create(
+        { amount: 1000, currency: 'usd', customer: customer.id, payment_method: 'pm_card_visa', confirm: true },
+        { idempotencyKey: 'persisted' },
+      );
       await first.close();
 
       const second = await startStripeEmulator({ persistPath });
       try {
         const stripe = client(second);
-        expect(await stripe.customers.retrieve(customer.id)).toMatchObject({ email: 'kept@example.com', metadata: { a: '1' } });
+        expect(await stripe.customers.retrieve(customer.id)).toMatchObject({
+          email: 'kept@example.com',
+          metadata: { a: '1' },
+        });
         const [pi] = (await stripe.paymentIntents.list({ customer: customer.id })).data;
         expect(pi.status).toBe('succeeded');
-        const replay = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', customer: customer.id, payment_method: 'pm_card_visa', confirm: true }, { idempotencyKey: 'persisted' });
+        const replay = await stripe.paymentIntents.create(
+          { amount: 1000, currency: 'usd', customer: customer.id, payment_method: 'pm_card_visa', confirm: true },
+          { idempotencyKey: 'persisted' },
+        );
         expect(replay.id).toBe(pi.id);
         expect((await stripe.events.list({ type: 'payment_intent.succeeded' })).data).toHaveLength(1);
       } finally {

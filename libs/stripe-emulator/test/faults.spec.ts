@@ -32,7 +32,12 @@ describe('Fault injection and SDK retries', () => {
   });
 
   it('persistent 500 surfaces as StripeAPIError after 3 attempts', async () => {
-    await h.control('POST', '/faults', { count: 5, path: '/v1/customers', status: 500, error: { type: 'api_error', message: 'Injected outage' } });
+    await h.control('POST', '/faults', {
+      count: 5,
+      path: '/v1/customers',
+      status: 500,
+      error: { type: 'api_error', message: 'Injected outage' },
+    });
     const err = await stripe.customers.create({}).catch((e) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeAPIError);
     expect(err.message).toBe('Injected outage');
@@ -48,13 +53,23 @@ describe('Fault injection and SDK retries', () => {
     expect(await requests()).toHaveLength(1);
 
     await h.control('DELETE', '/requests');
-    await h.control('POST', '/faults', { count: 1, path: '/v1/customers', status: 429, headers: { 'Stripe-Should-Retry': 'true' } });
+    await h.control('POST', '/faults', {
+      count: 1,
+      path: '/v1/customers',
+      status: 429,
+      headers: { 'Stripe-Should-Retry': 'true' },
+    });
     await stripe.customers.create({});
     expect((await requests()).map((r) => r.status)).toEqual([429, 200]);
   });
 
   it('Stripe-Should-Retry: false stops the retry of a 500', async () => {
-    await h.control('POST', '/faults', { count: 1, path: '/v1/customers', status: 503, headers: { 'Stripe-Should-Retry': 'false' } });
+    await h.control('POST', '/faults', {
+      count: 1,
+      path: '/v1/customers',
+      status: 503,
+      headers: { 'Stripe-Should-Retry': 'false' },
+    });
     const err = await stripe.customers.create({}).catch((e) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeAPIError);
     expect(err.statusCode).toBe(503);
@@ -77,8 +92,19 @@ describe('Fault injection and SDK retries', () => {
     expect((await stripe.customers.list()).data).toHaveLength(0);
 
     await h.reset();
-    await h.control('POST', '/faults', { count: 1, path: '/v1/payment_intents', method: 'POST', drop: true, afterExecute: true });
-    const pi = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+    await h.control('POST', '/faults', {
+      count: 1,
+      path: '/v1/payment_intents',
+      method: 'POST',
+      drop: true,
+      afterExecute: true,
+    });
+    const pi = await stripe.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
     expect(pi.status).toBe('succeeded');
     const log = await requests('/v1/payment_intents');
     expect(log.map((r) => [r.faulted, r.replayed])).toEqual([
@@ -91,7 +117,12 @@ describe('Fault injection and SDK retries', () => {
 
   it('afterExecute 500: the SDK retry gets the saved success', async () => {
     await h.control('POST', '/faults', { path: '/v1/refunds', status: 500, afterExecute: true });
-    const pi = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+    const pi = await stripe.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
     const refund = await stripe.refunds.create({ payment_intent: pi.id, amount: 100 });
     expect(refund.amount).toBe(100);
     expect((await stripe.refunds.list()).data).toHaveLength(1);

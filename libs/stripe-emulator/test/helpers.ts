@@ -10,7 +10,11 @@ export interface Harness {
   reset(): Promise<void>;
 }
 
-export function client(emulator: StripeEmulator, key = emulator.secretKey, extra: Record<string, unknown> = {}): Stripe {
+export function client(
+  emulator: StripeEmulator,
+  key = emulator.secretKey,
+  extra: Record<string, unknown> = {},
+): Stripe {
   return new Stripe(key, { host: '127.0.0.1', port: emulator.port, protocol: 'http', ...extra });
 }
 
@@ -18,7 +22,12 @@ export function client(emulator: StripeEmulator, key = emulator.secretKey, extra
 export function useEmulator(options: StripeEmulatorOptions = {}): Harness {
   const harness = {} as Harness;
   beforeAll(async () => {
-    harness.emulator = await startStripeEmulator({ asyncDelayMs: 50, webhookRetryDelaysMs: [50, 100, 200], webhookTimeoutMs: 1000, ...options });
+    harness.emulator = await startStripeEmulator({
+      asyncDelayMs: 50,
+      webhookRetryDelaysMs: [50, 100, 200],
+      webhookTimeoutMs: 1000,
+      ...options,
+    });
     harness.stripe = client(harness.emulator);
     harness.control = async (method, path, body) => {
       const res = await fetch(`${harness.emulator.url}/_emulator${path}`, {
@@ -44,7 +53,10 @@ export async function eventTypes(stripe: Stripe, params: Stripe.EventListParams 
   return list.data.map((e) => e.type).reverse();
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();

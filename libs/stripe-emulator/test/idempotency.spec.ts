@@ -6,7 +6,11 @@ const h = useEmulator();
 function rawPost(path: string, body: string, headers: Record<string, string> = {}) {
   return fetch(`${h.emulator.url}${path}`, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${h.emulator.secretKey}`, 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    headers: {
+      Authorization: `Bearer ${h.emulator.secretKey}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+      ...headers,
+    },
     body,
   });
 }
@@ -16,7 +20,9 @@ describe('Idempotency', () => {
 
   it('replays the first response with Idempotent-Replayed, creating nothing new', async () => {
     const first = await rawPost('/v1/customers', 'email=a%40example.com&metadata[k]=v', { 'Idempotency-Key': 'key-1' });
-    const second = await rawPost('/v1/customers', 'email=a%40example.com&metadata[k]=v', { 'Idempotency-Key': 'key-1' });
+    const second = await rawPost('/v1/customers', 'email=a%40example.com&metadata[k]=v', {
+      'Idempotency-Key': 'key-1',
+    });
     expect(first.status).toBe(200);
     expect(second.status).toBe(200);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
@@ -25,14 +31,21 @@ describe('Idempotency', () => {
     expect(await second.text()).toBe(await first.text());
     expect((await h.stripe.customers.list()).data).toHaveLength(1);
 
-    const viaSdk = await h.stripe.customers.create({ email: 'a@example.com', metadata: { k: 'v' } }, { idempotencyKey: 'key-1' });
+    const viaSdk = await h.stripe.customers.create(
+      { email: 'a@example.com', metadata: { k: 'v' } },
+      { idempotencyKey: 'key-1' },
+    );
     expect(viaSdk.lastResponse.headers['idempotent-replayed']).toBe('true');
   });
 
   it('replays errors too, with their status', async () => {
     const pi = await h.stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
-    const once = await h.stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_chargeDeclined' }, { idempotencyKey: 'decline' }).catch((e) => e);
-    const twice = await h.stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_chargeDeclined' }, { idempotencyKey: 'decline' }).catch((e) => e);
+    const once = await h.stripe.paymentIntents
+      .confirm(pi.id, { payment_method: 'pm_card_chargeDeclined' }, { idempotencyKey: 'decline' })
+      .catch((e) => e);
+    const twice = await h.stripe.paymentIntents
+      .confirm(pi.id, { payment_method: 'pm_card_chargeDeclined' }, { idempotencyKey: 'decline' })
+      .catch((e) => e);
     expect([once.statusCode, twice.statusCode]).toEqual([402, 402]);
     expect(twice.headers['idempotent-replayed']).toBe('true');
     expect(twice.raw.charge).toBe(once.raw.charge);
@@ -41,7 +54,9 @@ describe('Idempotency', () => {
 
   it('rejects the same key with other parameters (StripeIdempotencyError)', async () => {
     await h.stripe.customers.create({ email: 'one@example.com' }, { idempotencyKey: 'key-2' });
-    const err = await h.stripe.customers.create({ email: 'two@example.com' }, { idempotencyKey: 'key-2' }).catch((e) => e);
+    const err = await h.stripe.customers
+      .create({ email: 'two@example.com' }, { idempotencyKey: 'key-2' })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
     expect(err.statusCode).toBe(400);
     expect(err.type).toBe('StripeIdempotencyError');
@@ -53,7 +68,10 @@ describe('Idempotency', () => {
     await new Promise((r) => setTimeout(r, 100));
     const conflict = await rawPost('/v1/customers', 'email=slow%40example.com', { 'Idempotency-Key': 'key-3' });
     expect(conflict.status).toBe(409);
-    expect(((await conflict.json()) as any).error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_in_use' });
+    expect(((await conflict.json()) as any).error).toMatchObject({
+      type: 'idempotency_error',
+      code: 'idempotency_key_in_use',
+    });
     const customer = await slow;
     expect(customer.email).toBe('slow@example.com');
   });
@@ -65,9 +83,16 @@ describe('Idempotency', () => {
     expect(good.status).toBe(200);
     expect(good.headers.get('idempotent-replayed')).toBeNull();
 
-    const unauthorized = await rawPost('/v1/customers', 'email=y%40example.com', { 'Idempotency-Key': 'key-5', Authorization: 'Bearer nope' });
+    const unauthorized = await rawPost('/v1/customers', 'email=y%40example.com', {
+      'Idempotency-Key': 'key-5',
+      Authorization: 'Bearer nope',
+    });
     expect(unauthorized.status).toBe(401);
-    expect((await rawPost('/v1/customers', 'email=y%40example.com', { 'Idempotency-Key': 'key-5' })).headers.get('idempotent-replayed')).toBeNull();
+    expect(
+      (await rawPost('/v1/customers', 'email=y%40example.com', { 'Idempotency-Key': 'key-5' })).headers.get(
+        'idempotent-replayed',
+      ),
+    ).toBeNull();
 
     await h.control('POST', '/clock', { advanceSeconds: 24 * 3600 + 1 });
     const afterExpiry = await rawPost('/v1/customers', 'email=z%40example.com', { 'Idempotency-Key': 'key-4' });

@@ -17,23 +17,50 @@ describe('PaymentIntents', () => {
       metadata: { order: '42' },
       expand: ['latest_charge'],
     });
-    expect(pi).toMatchObject({ object: 'payment_intent', status: 'succeeded', amount_received: 2000, amount_capturable: 0, livemode: false, metadata: { order: '42' } });
+    expect(pi).toMatchObject({
+      object: 'payment_intent',
+      status: 'succeeded',
+      amount_received: 2000,
+      amount_capturable: 0,
+      livemode: false,
+      metadata: { order: '42' },
+    });
     expect(pi.id).toMatch(/^pi_/);
     expect(pi.client_secret).toMatch(new RegExp(`^${pi.id}_secret_`));
     const charge = pi.latest_charge as Stripe.Charge;
-    expect(charge).toMatchObject({ object: 'charge', amount: 2000, amount_captured: 2000, amount_refunded: 0, captured: true, paid: true, refunded: false, status: 'succeeded', payment_intent: pi.id });
+    expect(charge).toMatchObject({
+      object: 'charge',
+      amount: 2000,
+      amount_captured: 2000,
+      amount_refunded: 0,
+      captured: true,
+      paid: true,
+      refunded: false,
+      status: 'succeeded',
+      payment_intent: pi.id,
+    });
     expect(charge.payment_method_details?.card?.last4).toBe('4242');
-    expect(await eventTypes(h.stripe, { type: 'payment_intent.*' })).toEqual(['payment_intent.created', 'payment_intent.succeeded']);
+    expect(await eventTypes(h.stripe, { type: 'payment_intent.*' })).toEqual([
+      'payment_intent.created',
+      'payment_intent.succeeded',
+    ]);
     expect(await eventTypes(h.stripe, { type: 'charge.succeeded' })).toEqual(['charge.succeeded']);
     const charges = await h.stripe.charges.list({ payment_intent: pi.id });
     expect(charges.data.map((c) => c.id)).toEqual([charge.id]);
   });
 
   it('confirms in two steps with a mastercard', async () => {
-    const created = await h.stripe.paymentIntents.create({ amount: 1500, currency: 'eur', automatic_payment_methods: { enabled: true } });
+    const created = await h.stripe.paymentIntents.create({
+      amount: 1500,
+      currency: 'eur',
+      automatic_payment_methods: { enabled: true },
+    });
     expect(created.status).toBe('requires_payment_method');
     expect(created.automatic_payment_methods).toEqual({ allow_redirects: 'always', enabled: true });
-    const confirmed = await h.stripe.paymentIntents.confirm(created.id, { payment_method: 'pm_card_mastercard', return_url: 'https://shop.test/done' });
+    const confirmed = await h.stripe.paymentIntents.confirm(created.id, {
+      payment_method: 'pm_card_mastercard',
+      return_url: 'https://shop.test/done',
+    });
     expect(confirmed.status).toBe('succeeded');
     const pm = await h.stripe.paymentMethods.retrieve(confirmed.payment_method as string);
     expect(pm.card).toMatchObject({ brand: 'mastercard', last4: '4444' });
@@ -65,13 +92,22 @@ describe('PaymentIntents', () => {
     expect(after.status).toBe('requires_payment_method');
     expect(after.last_payment_error).toMatchObject({ type: 'card_error', code, decline_code: declineCode });
     expect(after.latest_charge).toMatchObject({ status: 'failed', paid: false, failure_code: code });
-    expect(await eventTypes(h.stripe, { types: ['payment_intent.payment_failed', 'charge.failed'] })).toEqual(['charge.failed', 'payment_intent.payment_failed']);
+    expect(await eventTypes(h.stripe, { types: ['payment_intent.payment_failed', 'charge.failed'] })).toEqual([
+      'charge.failed',
+      'payment_intent.payment_failed',
+    ]);
     const retried = await h.stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_visa' });
     expect(retried.status).toBe('succeeded');
   });
 
   it('3-D Secure success then failure through the emulated challenge page', async () => {
-    const pi = await h.stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_authenticationRequired', confirm: true, return_url: 'https://shop.test/return' });
+    const pi = await h.stripe.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      payment_method: 'pm_card_authenticationRequired',
+      confirm: true,
+      return_url: 'https://shop.test/return',
+    });
     expect(pi.status).toBe('requires_action');
     expect(pi.next_action?.type).toBe('redirect_to_url');
     expect(pi.next_action?.redirect_to_url?.return_url).toBe('https://shop.test/return');
@@ -79,16 +115,29 @@ describe('PaymentIntents', () => {
     expect(url).toBe(`${h.emulator.url}/_emulator/3ds/${pi.id}`);
     const page = await fetch(`${url}?result=success`, { redirect: 'manual' });
     expect(page.status).toBe(302);
-    expect(page.headers.get('location')).toBe(`https://shop.test/return?payment_intent=${pi.id}&payment_intent_client_secret=${encodeURIComponent(pi.client_secret!)}&redirect_status=succeeded`);
+    expect(page.headers.get('location')).toBe(
+      `https://shop.test/return?payment_intent=${pi.id}&payment_intent_client_secret=${encodeURIComponent(pi.client_secret!)}&redirect_status=succeeded`,
+    );
     expect((await h.stripe.paymentIntents.retrieve(pi.id)).status).toBe('succeeded');
 
-    const manual = await h.stripe.paymentIntents.create({ amount: 1000, currency: 'usd', capture_method: 'manual', payment_method: 'pm_card_threeDSecure2Required', confirm: true });
+    const manual = await h.stripe.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      capture_method: 'manual',
+      payment_method: 'pm_card_threeDSecure2Required',
+      confirm: true,
+    });
     expect(manual.status).toBe('requires_action');
     const html = await fetch(`${manual.next_action!.redirect_to_url!.url}?result=success`);
     expect(await html.text()).toContain('requires_capture');
     expect((await h.stripe.paymentIntents.retrieve(manual.id)).status).toBe('requires_capture');
 
-    const failing = await h.stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_authenticationRequired', confirm: true });
+    const failing = await h.stripe.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      payment_method: 'pm_card_authenticationRequired',
+      confirm: true,
+    });
     await fetch(`${failing.next_action!.redirect_to_url!.url}?result=failure`);
     const failed = await h.stripe.paymentIntents.retrieve(failing.id);
     expect(failed.status).toBe('requires_payment_method');
@@ -100,19 +149,35 @@ describe('PaymentIntents', () => {
     const customer = await h.stripe.customers.create({ payment_method: 'pm_card_authenticationRequired' });
     const [pm] = (await h.stripe.paymentMethods.list({ customer: customer.id, type: 'card' })).data;
     const err = await h.stripe.paymentIntents
-      .create({ amount: 1000, currency: 'usd', customer: customer.id, payment_method: pm.id, off_session: true, confirm: true })
+      .create({
+        amount: 1000,
+        currency: 'usd',
+        customer: customer.id,
+        payment_method: pm.id,
+        off_session: true,
+        confirm: true,
+      })
       .catch((e) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect(err.code).toBe('authentication_required');
   });
 
   it('captures manually, fully or partially, and only from requires_capture', async () => {
-    const pi = await h.stripe.paymentIntents.create({ amount: 5000, currency: 'usd', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true });
+    const pi = await h.stripe.paymentIntents.create({
+      amount: 5000,
+      currency: 'usd',
+      capture_method: 'manual',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
     expect(pi).toMatchObject({ status: 'requires_capture', amount_capturable: 5000, amount_received: 0 });
     const tooMuch = await h.stripe.paymentIntents.capture(pi.id, { amount_to_capture: 6000 }).catch((e) => e);
     expect(tooMuch).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect(tooMuch.code).toBe('amount_too_large');
-    const captured = await h.stripe.paymentIntents.capture(pi.id, { amount_to_capture: 3000, expand: ['latest_charge'] });
+    const captured = await h.stripe.paymentIntents.capture(pi.id, {
+      amount_to_capture: 3000,
+      expand: ['latest_charge'],
+    });
     expect(captured).toMatchObject({ status: 'succeeded', amount_received: 3000, amount_capturable: 0 });
     expect(captured.latest_charge).toMatchObject({ captured: true, amount: 5000, amount_captured: 3000 });
     const again = await h.stripe.paymentIntents.capture(pi.id).catch((e) => e);
@@ -122,7 +187,13 @@ describe('PaymentIntents', () => {
       'payment_intent.amount_capturable_updated',
       'payment_intent.succeeded',
     ]);
-    const full = await h.stripe.paymentIntents.create({ amount: 700, currency: 'usd', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true });
+    const full = await h.stripe.paymentIntents.create({
+      amount: 700,
+      currency: 'usd',
+      capture_method: 'manual',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
     expect((await h.stripe.paymentIntents.capture(full.id)).amount_received).toBe(700);
   });
 
@@ -132,9 +203,20 @@ describe('PaymentIntents', () => {
     expect(canceled).toMatchObject({ status: 'canceled', cancellation_reason: 'requested_by_customer' });
     const twice = await h.stripe.paymentIntents.cancel(open.id).catch((e) => e);
     expect(twice.code).toBe('payment_intent_unexpected_state');
-    const held = await h.stripe.paymentIntents.create({ amount: 1000, currency: 'usd', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true });
+    const held = await h.stripe.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      capture_method: 'manual',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
     expect((await h.stripe.paymentIntents.cancel(held.id)).amount_capturable).toBe(0);
-    const paid = await h.stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+    const paid = await h.stripe.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
     const err = await h.stripe.paymentIntents.cancel(paid.id).catch((e) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect(err.code).toBe('payment_intent_unexpected_state');
@@ -155,14 +237,25 @@ describe('PaymentIntents', () => {
       const err = await h.stripe.paymentIntents.create(params as any).catch((e) => e);
       expect([err.statusCode, err.code, err.param]).toEqual([400, code, param]);
     }
-    const yen = await h.stripe.paymentIntents.create({ amount: 500, currency: 'jpy', payment_method: 'pm_card_visa', confirm: true });
+    const yen = await h.stripe.paymentIntents.create({
+      amount: 500,
+      currency: 'jpy',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
     expect(yen).toMatchObject({ amount: 500, amount_received: 500, currency: 'jpy' });
   });
 
   it('answers 404 for unknown intents and payment methods', async () => {
     const err = await h.stripe.paymentIntents.retrieve('pi_missing').catch((e) => e);
-    expect([err.statusCode, err.code, err.message]).toEqual([404, 'resource_missing', "No such payment_intent: 'pi_missing'"]);
-    const pmErr = await h.stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_nope' }).catch((e) => e);
+    expect([err.statusCode, err.code, err.message]).toEqual([
+      404,
+      'resource_missing',
+      "No such payment_intent: 'pi_missing'",
+    ]);
+    const pmErr = await h.stripe.paymentIntents
+      .create({ amount: 1000, currency: 'usd', payment_method: 'pm_nope' })
+      .catch((e) => e);
     expect([pmErr.statusCode, pmErr.code, pmErr.param]).toEqual([404, 'resource_missing', 'payment_method']);
   });
 });

@@ -12,8 +12,20 @@ describe('Refunds', () => {
 
   it('refunds partially until the amount is used up, then refuses', async () => {
     const pi = await paid();
-    const first = await h.stripe.refunds.create({ payment_intent: pi.id, amount: 300, reason: 'requested_by_customer', metadata: { ticket: '7' } });
-    expect(first).toMatchObject({ object: 'refund', amount: 300, status: 'succeeded', payment_intent: pi.id, reason: 'requested_by_customer', metadata: { ticket: '7' } });
+    const first = await h.stripe.refunds.create({
+      payment_intent: pi.id,
+      amount: 300,
+      reason: 'requested_by_customer',
+      metadata: { ticket: '7' },
+    });
+    expect(first).toMatchObject({
+      object: 'refund',
+      amount: 300,
+      status: 'succeeded',
+      payment_intent: pi.id,
+      reason: 'requested_by_customer',
+      metadata: { ticket: '7' },
+    });
     expect(first.id).toMatch(/^re_/);
     let charge = await h.stripe.charges.retrieve(pi.latest_charge as string);
     expect([charge.amount_refunded, charge.refunded]).toEqual([300, false]);

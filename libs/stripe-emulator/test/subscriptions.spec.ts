@@ -4,7 +4,13 @@ import { eventTypes, useEmulator } from './helpers';
 const h = useEmulator();
 
 async function monthlyPrice(amount = 1500): Promise<Stripe.Price> {
-  return h.stripe.prices.create({ currency: 'usd', unit_amount: amount, recurring: { interval: 'month' }, product_data: { name: 'Pro' }, lookup_key: `pro_${amount}` });
+  return h.stripe.prices.create({
+    currency: 'usd',
+    unit_amount: amount,
+    recurring: { interval: 'month' },
+    product_data: { name: 'Pro' },
+    lookup_key: `pro_${amount}`,
+  });
 }
 
 describe('Subscriptions and invoices', () => {
@@ -22,9 +28,21 @@ describe('Subscriptions and invoices', () => {
     });
     expect(sub.status).toBe('incomplete');
     const invoice = sub.latest_invoice as Stripe.Invoice & { payment_intent: Stripe.PaymentIntent };
-    expect(invoice).toMatchObject({ status: 'open', amount_due: 1500, billing_reason: 'subscription_create', customer: customer.id });
-    expect(invoice.payment_intent).toMatchObject({ object: 'payment_intent', status: 'requires_payment_method', amount: 1500 });
-    expect(invoice.confirmation_secret).toEqual({ client_secret: invoice.payment_intent.client_secret, type: 'payment_intent' });
+    expect(invoice).toMatchObject({
+      status: 'open',
+      amount_due: 1500,
+      billing_reason: 'subscription_create',
+      customer: customer.id,
+    });
+    expect(invoice.payment_intent).toMatchObject({
+      object: 'payment_intent',
+      status: 'requires_payment_method',
+      amount: 1500,
+    });
+    expect(invoice.confirmation_secret).toEqual({
+      client_secret: invoice.payment_intent.client_secret,
+      type: 'payment_intent',
+    });
     expect(sub.items.data[0].current_period_end).toBeGreaterThan(sub.items.data[0].current_period_start);
 
     await h.stripe.paymentIntents.confirm(invoice.payment_intent.id, { payment_method: 'pm_card_visa' });
@@ -46,37 +64,66 @@ describe('Subscriptions and invoices', () => {
 
   it('charges the default payment method at once: active on success, incomplete on decline', async () => {
     const price = await monthlyPrice(2000);
-    const good = await h.stripe.customers.create({ payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } });
-    const active = await h.stripe.subscriptions.create({ customer: good.id, items: [{ price: price.id, quantity: 2 }] });
+    const good = await h.stripe.customers.create({
+      payment_method: 'pm_card_visa',
+      invoice_settings: { default_payment_method: 'pm_card_visa' },
+    });
+    const active = await h.stripe.subscriptions.create({
+      customer: good.id,
+      items: [{ price: price.id, quantity: 2 }],
+    });
     expect(active.status).toBe('active');
     const paidInvoice = await h.stripe.invoices.retrieve(active.latest_invoice as string);
     expect(paidInvoice).toMatchObject({ status: 'paid', amount_paid: 4000 });
 
     const bad = await h.stripe.customers.create({ email: 'bad@example.com' });
-    const sub = await h.stripe.subscriptions.create({ customer: bad.id, items: [{ price: price.id }], default_payment_method: 'pm_card_chargeDeclinedInsufficientFunds' });
+    const sub = await h.stripe.subscriptions.create({
+      customer: bad.id,
+      items: [{ price: price.id }],
+      default_payment_method: 'pm_card_chargeDeclinedInsufficientFunds',
+    });
     expect(sub.status).toBe('incomplete');
     const invoice = await h.stripe.invoices.retrieve(sub.latest_invoice as string);
     expect(invoice.status).toBe('open');
     expect(await eventTypes(h.stripe, { type: 'invoice.payment_failed' })).toEqual(['invoice.payment_failed']);
 
     const strict = await h.stripe.subscriptions
-      .create({ customer: bad.id, items: [{ price: price.id }], default_payment_method: 'pm_card_visa_chargeDeclined', payment_behavior: 'error_if_incomplete' })
+      .create({
+        customer: bad.id,
+        items: [{ price: price.id }],
+        default_payment_method: 'pm_card_visa_chargeDeclined',
+        payment_behavior: 'error_if_incomplete',
+      })
       .catch((e) => e);
     expect(strict).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect(strict.decline_code).toBe('generic_decline');
 
     const none = await h.stripe.customers.create({});
-    const err = await h.stripe.subscriptions.create({ customer: none.id, items: [{ price: price.id }] }).catch((e) => e);
+    const err = await h.stripe.subscriptions
+      .create({ customer: none.id, items: [{ price: price.id }] })
+      .catch((e) => e);
     expect(err.statusCode).toBe(400);
   });
 
   it('trial: trialing with a $0 paid invoice, then renewals and past_due', async () => {
     const price = await monthlyPrice();
-    const customer = await h.stripe.customers.create({ payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } });
-    const sub = await h.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], trial_period_days: 14, metadata: { plan: 'pro' } });
+    const customer = await h.stripe.customers.create({
+      payment_method: 'pm_card_visa',
+      invoice_settings: { default_payment_method: 'pm_card_visa' },
+    });
+    const sub = await h.stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id }],
+      trial_period_days: 14,
+      metadata: { plan: 'pro' },
+    });
     expect(sub.status).toBe('trialing');
     expect(sub.trial_end! - sub.trial_start!).toBe(14 * 86400);
-    expect(await h.stripe.invoices.retrieve(sub.latest_invoice as string)).toMatchObject({ status: 'paid', amount_due: 0, amount_paid: 0 });
+    expect(await h.stripe.invoices.retrieve(sub.latest_invoice as string)).toMatchObject({
+      status: 'paid',
+      amount_due: 0,
+      amount_paid: 0,
+    });
 
     const renewed = await h.control('POST', `/subscriptions/${sub.id}/advance`);
     expect(renewed.body).toMatchObject({ status: 'active' });
@@ -100,20 +147,32 @@ describe('Subscriptions and invoices', () => {
 
   it('renewal declined by the card moves to past_due; cancel rules and lists', async () => {
     const price = await monthlyPrice();
-    const customer = await h.stripe.customers.create({ payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } });
+    const customer = await h.stripe.customers.create({
+      payment_method: 'pm_card_visa',
+      invoice_settings: { default_payment_method: 'pm_card_visa' },
+    });
     const sub = await h.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
     const declining = await h.stripe.paymentMethods.attach('pm_card_visa_chargeDeclined', { customer: customer.id });
     await h.stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: declining.id } });
     const advanced = await h.control('POST', `/subscriptions/${sub.id}/advance`);
     expect(advanced.body.status).toBe('past_due');
 
-    const atEnd = await h.stripe.subscriptions.update(sub.id, { cancel_at_period_end: true, metadata: { why: 'price' } });
+    const atEnd = await h.stripe.subscriptions.update(sub.id, {
+      cancel_at_period_end: true,
+      metadata: { why: 'price' },
+    });
     expect(atEnd).toMatchObject({ cancel_at_period_end: true, metadata: { why: 'price' } });
-    const other = await h.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: 'pm_card_visa' });
+    const other = await h.stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id }],
+      default_payment_method: 'pm_card_visa',
+    });
     const canceled = await h.stripe.subscriptions.cancel(other.id);
     expect(canceled.status).toBe('canceled');
     expect((await h.stripe.subscriptions.list({ customer: customer.id })).data.map((s) => s.id)).toEqual([sub.id]);
-    expect((await h.stripe.subscriptions.list({ customer: customer.id, status: 'all' })).data.map((s) => s.id)).toEqual([other.id, sub.id]);
+    expect((await h.stripe.subscriptions.list({ customer: customer.id, status: 'all' })).data.map((s) => s.id)).toEqual(
+      [other.id, sub.id],
+    );
     expect((await h.stripe.subscriptions.list({ status: 'canceled' })).data.map((s) => s.id)).toEqual([other.id]);
     const ended = await h.control('POST', `/subscriptions/${sub.id}/advance`);
     expect(ended.body.status).toBe('canceled');
@@ -123,11 +182,19 @@ describe('Subscriptions and invoices', () => {
   it('products and prices: one-time and recurring, lookup keys, lists', async () => {
     const product = await h.stripe.products.create({ name: 'Book', metadata: { sku: 'b1' } });
     const oneTime = await h.stripe.prices.create({ currency: 'usd', unit_amount: 999, product: product.id });
-    const yearly = await h.stripe.prices.create({ currency: 'usd', unit_amount: 9900, product: product.id, recurring: { interval: 'year' }, lookup_key: 'book_yearly' });
+    const yearly = await h.stripe.prices.create({
+      currency: 'usd',
+      unit_amount: 9900,
+      product: product.id,
+      recurring: { interval: 'year' },
+      lookup_key: 'book_yearly',
+    });
     expect(oneTime).toMatchObject({ type: 'one_time', recurring: null, product: product.id });
     expect(yearly.recurring).toMatchObject({ interval: 'year', interval_count: 1 });
     expect((await h.stripe.prices.list({ lookup_keys: ['book_yearly'] })).data.map((p) => p.id)).toEqual([yearly.id]);
-    expect((await h.stripe.prices.list({ product: product.id, type: 'one_time' })).data.map((p) => p.id)).toEqual([oneTime.id]);
+    expect((await h.stripe.prices.list({ product: product.id, type: 'one_time' })).data.map((p) => p.id)).toEqual([
+      oneTime.id,
+    ]);
     const withProduct = await h.stripe.prices.retrieve(yearly.id, { expand: ['product'] });
     expect((withProduct.product as Stripe.Product).name).toBe('Book');
     expect(await eventTypes(h.stripe)).toEqual(['product.created', 'price.created', 'price.created']);

@@ -24,7 +24,11 @@ function receiver() {
         res.writeHead(500).end('boom');
         return;
       }
-      const event = h.stripe.webhooks.constructEvent(Buffer.concat(chunks), req.headers['stripe-signature'] as string, secret);
+      const event = h.stripe.webhooks.constructEvent(
+        Buffer.concat(chunks),
+        req.headers['stripe-signature'] as string,
+        secret,
+      );
       received.push({ event, headers: req.headers });
       res.writeHead(200).end('ok');
     });
@@ -34,7 +38,10 @@ function receiver() {
     server,
     failNext: (n: number) => (failuresLeft = n),
     setSecret: (s: string) => (secret = s),
-    listen: () => new Promise<string>((r) => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`))),
+    listen: () =>
+      new Promise<string>((r) =>
+        server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`)),
+      ),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
@@ -53,23 +60,39 @@ describe('Webhook endpoints and deliveries', () => {
   });
 
   it('manages endpoints through the API; the secret is shown only on create', async () => {
-    const endpoint = await h.stripe.webhookEndpoints.create({ url, enabled_events: ['*'], description: 'all', metadata: { team: 'pay' } });
+    const endpoint = await h.stripe.webhookEndpoints.create({
+      url,
+      enabled_events: ['*'],
+      description: 'all',
+      metadata: { team: 'pay' },
+    });
     expect(endpoint.id).toMatch(/^we_/);
     expect(endpoint.secret).toMatch(/^whsec_/);
     expect(endpoint.status).toBe('enabled');
     const fetched = await h.stripe.webhookEndpoints.retrieve(endpoint.id);
     expect(fetched.secret).toBeUndefined();
     expect((await h.stripe.webhookEndpoints.update(endpoint.id, { disabled: true })).status).toBe('disabled');
-    expect((await h.stripe.webhookEndpoints.update(endpoint.id, { disabled: false, enabled_events: ['customer.created'] })).enabled_events).toEqual(['customer.created']);
+    expect(
+      (await h.stripe.webhookEndpoints.update(endpoint.id, { disabled: false, enabled_events: ['customer.created'] }))
+        .enabled_events,
+    ).toEqual(['customer.created']);
     expect((await h.stripe.webhookEndpoints.list()).data.map((e) => e.id)).toEqual([endpoint.id]);
     expect(await h.stripe.webhookEndpoints.del(endpoint.id)).toMatchObject({ id: endpoint.id, deleted: true });
     expect((await h.stripe.webhookEndpoints.retrieve(endpoint.id).catch((e) => e)).statusCode).toBe(404);
   });
 
   it('delivers signed events that constructEvent accepts, only the enabled types', async () => {
-    const endpoint = await h.stripe.webhookEndpoints.create({ url, enabled_events: ['payment_intent.succeeded', 'charge.succeeded'] });
+    const endpoint = await h.stripe.webhookEndpoints.create({
+      url,
+      enabled_events: ['payment_intent.succeeded', 'charge.succeeded'],
+    });
     rx.setSecret(endpoint.secret!);
-    const pi = await h.stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+    const pi = await h.stripe.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
     await waitFor(() => rx.received.length >= 2);
     await new Promise((r) => setTimeout(r, 50));
     expect(rx.received.map((r) => r.event.type).sort()).toEqual(['charge.succeeded', 'payment_intent.succeeded']);
@@ -133,7 +156,9 @@ describe('Webhook endpoints and deliveries', () => {
         setTimeout(() => res.writeHead(200).end(), 500);
       });
     });
-    const slowUrl = await new Promise<string>((r) => slow.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(slow.address() as AddressInfo).port}/`)));
+    const slowUrl = await new Promise<string>((r) =>
+      slow.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(slow.address() as AddressInfo).port}/`)),
+    );
     const endpoint = await h.stripe.webhookEndpoints.create({ url: slowUrl, enabled_events: ['customer.created'] });
     await h.stripe.customers.create({});
     await waitFor(async () => (await h.control('GET', '/webhook_deliveries')).body.data.length >= 2, 3000);

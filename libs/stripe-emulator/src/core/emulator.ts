@@ -79,10 +79,13 @@ export class Emulator {
   /** One pending timer per object (refund settlement), cancellable when forced early. */
   scheduleFor(key: string, fn: () => void, ms: number): void {
     this.cancelFor(key);
-    this.keyedTimers.set(key, this.schedule(() => {
-      this.keyedTimers.delete(key);
-      fn();
-    }, ms));
+    this.keyedTimers.set(
+      key,
+      this.schedule(() => {
+        this.keyedTimers.delete(key);
+        fn();
+      }, ms),
+    );
   }
 
   cancelFor(key: string): void {

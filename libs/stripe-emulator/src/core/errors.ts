@@ -55,9 +55,7 @@ export function missingResource(kind: string, id: string, param?: string): Strip
 }
 
 export function unexpectedState(kind: string, action: string, status: string): StripeApiError {
-  return new StripeApiError(
-    400,
-    `You cannot ${action} this ${kind} because it has a status of ${status}.`,
-    { code: `${kind.replace(/ /g, '_').toLowerCase()}_unexpected_state` },
-  );
+  return new StripeApiError(400, `You cannot ${action} this ${kind} because it has a status of ${status}.`, {
+    code: `${kind.replace(/ /g, '_').toLowerCase()}_unexpected_state`,
+  });
 }

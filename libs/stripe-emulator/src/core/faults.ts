@@ -46,9 +46,7 @@ export class FaultList {
 
   /** Consumes one use of the first matching fault. */
   take(method: string, path: string): Fault | undefined {
-    const fault = this.faults.find(
-      (f) => (!f.method || f.method === method) && (!f.path || path.startsWith(f.path)),
-    );
+    const fault = this.faults.find((f) => (!f.method || f.method === method) && (!f.path || path.startsWith(f.path)));
     if (!fault) return undefined;
     if (--fault.count <= 0) this.faults = this.faults.filter((f) => f !== fault);
     return fault;
@@ -63,7 +61,13 @@ export function faultBody(fault: Fault): { error: Record<string, unknown> } {
   const status = fault.status ?? 500;
   const type =
     fault.error?.type ??
-    (status === 429 ? 'rate_limit_error' : status === 402 ? 'card_error' : status >= 500 ? 'api_error' : 'invalid_request_error');
+    (status === 429
+      ? 'rate_limit_error'
+      : status === 402
+        ? 'card_error'
+        : status >= 500
+          ? 'api_error'
+          : 'invalid_request_error');
   const message =
     fault.error?.message ??
     (status === 429

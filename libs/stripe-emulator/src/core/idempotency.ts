@@ -13,10 +13,7 @@ interface Entry {
 }
 
 export type Lookup =
-  | { kind: 'new' }
-  | { kind: 'replay'; response: SavedResponse }
-  | { kind: 'mismatch' }
-  | { kind: 'in_flight' };
+  { kind: 'new' } | { kind: 'replay'; response: SavedResponse } | { kind: 'mismatch' } | { kind: 'in_flight' };
 
 /** Keys are scoped to the API key and expire after 24 h of the emulator's clock. */
 export class IdempotencyStore {

@@ -61,7 +61,16 @@ export class WebhookDispatcher {
       settled = true;
       this.inFlight.delete(req);
       if (this.em.closed || generation !== this.generation) return;
-      this.deliveries.push({ eventId, type: event.type, endpointId, url: endpoint.url, attempt, status, error, time: this.em.nowMs() });
+      this.deliveries.push({
+        eventId,
+        type: event.type,
+        endpointId,
+        url: endpoint.url,
+        attempt,
+        status,
+        error,
+        time: this.em.nowMs(),
+      });
       if (status !== null && status >= 200 && status < 300) return this.succeeded(event, endpointId);
       const delay = this.em.opts.webhookRetryDelaysMs[attempt - 1];
       if (delay !== undefined) this.em.schedule(() => this.attempt(eventId, endpointId, attempt + 1), delay);

@@ -45,7 +45,11 @@ export function createCharge(
       reason: failed ? (blocked ? 'highest_risk_level' : outcome.declineCode) : null,
       risk_level: blocked || (failed && outcome.declineCode === 'fraudulent') ? 'highest' : 'normal',
       risk_score: blocked ? 95 : 20,
-      seller_message: failed ? (blocked ? 'Stripe blocked this payment as too risky.' : 'The bank did not return any further details with this decline.') : 'Payment complete.',
+      seller_message: failed
+        ? blocked
+          ? 'Stripe blocked this payment as too risky.'
+          : 'The bank did not return any further details with this decline.'
+        : 'Payment complete.',
       type: blocked ? 'blocked' : failed ? 'issuer_declined' : 'authorized',
     },
     paid: !failed,

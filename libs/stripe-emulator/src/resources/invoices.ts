@@ -18,7 +18,12 @@ export interface InvoicePeriod {
 }
 
 /** Drafts, finalizes and (for a non-zero total) opens a PaymentIntent for one subscription period. */
-export function createSubscriptionInvoice(em: Emulator, sub: StripeObject, period: InvoicePeriod, req: RequestInfo | null): StripeObject {
+export function createSubscriptionInvoice(
+  em: Emulator,
+  sub: StripeObject,
+  period: InvoicePeriod,
+  req: RequestInfo | null,
+): StripeObject {
   const customer = em.store.find(sub.customer, 'customer');
   const id = newId('in');
   const lines = sub.items.data.map((item: StripeObject) => {
@@ -37,11 +42,21 @@ export function createSubscriptionInvoice(em: Emulator, sub: StripeObject, perio
       metadata: {},
       parent: {
         invoice_item_details: null,
-        subscription_item_details: { invoice_item: null, proration: false, proration_details: { credited_items: null }, subscription: sub.id, subscription_item: item.id },
+        subscription_item_details: {
+          invoice_item: null,
+          proration: false,
+          proration_details: { credited_items: null },
+          subscription: sub.id,
+          subscription_item: item.id,
+        },
         type: 'subscription_item_details',
       },
       period: { end: period.end, start: period.start },
-      pricing: { price_details: { price: item.price.id, product: item.price.product }, type: 'price_details', unit_amount_decimal: String(period.free ? 0 : item.price.unit_amount) },
+      pricing: {
+        price_details: { price: item.price.id, product: item.price.product },
+        type: 'price_details',
+        unit_amount_decimal: String(period.free ? 0 : item.price.unit_amount),
+      },
       quantity: item.quantity,
       subscription: sub.id,
     };
@@ -81,7 +96,11 @@ export function createSubscriptionInvoice(em: Emulator, sub: StripeObject, perio
     metadata: {},
     next_payment_attempt: null,
     number: `${customer.invoice_prefix}-${String(customer.next_invoice_sequence++).padStart(4, '0')}`,
-    parent: { quote_details: null, subscription_details: { metadata: sub.metadata, subscription: sub.id }, type: 'subscription_details' },
+    parent: {
+      quote_details: null,
+      subscription_details: { metadata: sub.metadata, subscription: sub.id },
+      type: 'subscription_details',
+    },
     payment_intent: null,
     payments: { object: 'list', data: [], has_more: false, url: `/v1/invoice_payments?invoice=${id}` },
     period_end: period.end,
@@ -132,13 +151,24 @@ export function createSubscriptionInvoice(em: Emulator, sub: StripeObject, perio
 function markPaid(em: Emulator, invoice: StripeObject, req: RequestInfo | null): void {
   Object.assign(invoice, { status: 'paid', amount_paid: invoice.amount_due, amount_remaining: 0, attempted: true });
   invoice.status_transitions.paid_at = em.nowSec();
-  for (const p of invoice.payments.data) Object.assign(p, { status: 'paid', amount_paid: p.amount_requested, status_transitions: { canceled_at: null, paid_at: em.nowSec() } });
+  for (const p of invoice.payments.data)
+    Object.assign(p, {
+      status: 'paid',
+      amount_paid: p.amount_requested,
+      status_transitions: { canceled_at: null, paid_at: em.nowSec() },
+    });
   em.emit('invoice.paid', invoice, req);
   em.emit('invoice.payment_succeeded', invoice, req);
 }
 
 /** Charges the invoice's PaymentIntent with the given card; the outcome arrives through onIntentChange. */
-export function attemptInvoicePayment(em: Emulator, invoice: StripeObject, pm: StripeObject, req: RequestInfo | null, opts: ConfirmOptions): void {
+export function attemptInvoicePayment(
+  em: Emulator,
+  invoice: StripeObject,
+  pm: StripeObject,
+  req: RequestInfo | null,
+  opts: ConfirmOptions,
+): void {
   const pi = em.store.find(invoice.payment_intent, 'payment_intent');
   if (!pm.customer) attachPaymentMethod(em, pm, invoice.customer, req);
   confirmIntent(em, pi, pm, req, opts);
@@ -152,13 +182,21 @@ export function recordPaymentFailure(em: Emulator, invoice: StripeObject, req: R
   subscriptionAfterPayment(em, invoice, false, req);
 }
 
-function subscriptionAfterPayment(em: Emulator, invoice: StripeObject, paid: boolean, req: RequestInfo | null, pmId?: string): void {
+function subscriptionAfterPayment(
+  em: Emulator,
+  invoice: StripeObject,
+  paid: boolean,
+  req: RequestInfo | null,
+  pmId?: string,
+): void {
   const sub = em.store.get(invoice.subscription);
   if (!sub) return;
   const before = structuredClone(sub);
   if (paid && ['incomplete', 'past_due', 'unpaid', 'trialing'].includes(sub.status)) sub.status = 'active';
-  if (!paid && invoice.billing_reason === 'subscription_cycle' && ['active', 'trialing'].includes(sub.status)) sub.status = 'past_due';
-  if (paid && pmId && sub.payment_settings.save_default_payment_method === 'on_subscription') sub.default_payment_method = pmId;
+  if (!paid && invoice.billing_reason === 'subscription_cycle' && ['active', 'trialing'].includes(sub.status))
+    sub.status = 'past_due';
+  if (paid && pmId && sub.payment_settings.save_default_payment_method === 'on_subscription')
+    sub.default_payment_method = pmId;
   // While the create call runs, its single customer.subscription.created event carries the outcome.
   if (em.store.meta(sub.id).creating) return;
   if (JSON.stringify(before) !== JSON.stringify(sub)) em.emitUpdate('customer.subscription.updated', before, sub, req);
@@ -190,14 +228,28 @@ export function registerInvoices(router: Router, em: Emulator): void {
     if (invoice.status !== 'open') throw invalid(`Invoice is already ${invoice.status}.`, 'invoice_not_editable');
     const sub = em.store.get(invoice.subscription);
     const customer = em.store.find(invoice.customer, 'customer');
-    const pmId = params.payment_method || sub?.default_payment_method || customer.invoice_settings.default_payment_method;
-    if (!pmId) throw invalid('This customer has no attached payment source or default payment method.', 'invoice_no_payment_method_types');
-    attemptInvoicePayment(em, invoice, resolvePaymentMethod(em, pmId, req), req, { offSession: bool(params, 'off_session') ?? true });
+    const pmId =
+      params.payment_method || sub?.default_payment_method || customer.invoice_settings.default_payment_method;
+    if (!pmId)
+      throw invalid(
+        'This customer has no attached payment source or default payment method.',
+        'invoice_no_payment_method_types',
+      );
+    attemptInvoicePayment(em, invoice, resolvePaymentMethod(em, pmId, req), req, {
+      offSession: bool(params, 'off_session') ?? true,
+    });
     return invoice;
   });
 
   router.add('GET', '/v1/invoices', ({ params }) => {
-    checkParams(params, { ...LIST_SPEC, customer: true, subscription: true, status: true, collection_method: true, created: 'hash' });
+    checkParams(params, {
+      ...LIST_SPEC,
+      customer: true,
+      subscription: true,
+      status: true,
+      collection_method: true,
+      created: 'hash',
+    });
     const items = em.store.list(
       'invoice',
       (i) =>

@@ -17,7 +17,13 @@ export interface ConfirmOptions {
 const DOC = 'https://stripe.com/docs/error-codes';
 
 /** Runs the card's documented outcome; a decline answers 402 after the intent has been updated. */
-export function confirmIntent(em: Emulator, pi: StripeObject, pm: StripeObject, req: RequestInfo | null, opts: ConfirmOptions): void {
+export function confirmIntent(
+  em: Emulator,
+  pi: StripeObject,
+  pm: StripeObject,
+  req: RequestInfo | null,
+  opts: ConfirmOptions,
+): void {
   const card = testCardOf(em, pm);
   pi.payment_method = pm.id;
   pi.last_payment_error = null;
@@ -26,12 +32,30 @@ export function confirmIntent(em: Emulator, pi: StripeObject, pm: StripeObject, 
     return decline(em, pi, pm, req, opts, 'card_declined', 'generic_decline', 'Your card was declined.');
   }
   if (card.outcome.kind === 'decline') {
-    return decline(em, pi, pm, req, opts, card.outcome.code, card.outcome.declineCode, card.outcome.message, card.outcome);
+    return decline(
+      em,
+      pi,
+      pm,
+      req,
+      opts,
+      card.outcome.code,
+      card.outcome.declineCode,
+      card.outcome.message,
+      card.outcome,
+    );
   }
   if (card.outcome.kind === 'authenticate') {
     if (opts.offSession) {
-      return decline(em, pi, pm, req, opts, 'authentication_required', 'authentication_required',
-        'Your card was declined. This transaction requires authentication.');
+      return decline(
+        em,
+        pi,
+        pm,
+        req,
+        opts,
+        'authentication_required',
+        'authentication_required',
+        'Your card was declined. This transaction requires authentication.',
+      );
     }
     pi.status = 'requires_action';
     pi.next_action = {
@@ -112,7 +136,8 @@ export function completeAuthentication(em: Emulator, pi: StripeObject, pm: Strip
   pi.last_payment_error = {
     code: 'payment_intent_authentication_failure',
     doc_url: `${DOC}#payment-intent-authentication-failure`,
-    message: 'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
+    message:
+      'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
     payment_method: clone(pm),
     type: 'invalid_request_error',
   };

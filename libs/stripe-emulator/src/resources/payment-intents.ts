@@ -2,15 +2,22 @@ import { Emulator } from '../core/emulator';
 import { StripeApiError, invalid } from '../core/errors';
 import { newId, randomToken } from '../core/ids';
 import { LIST_SPEC, matchesCreated, paginate } from '../core/list';
-import { Params, Spec, bool, checkParams, int, mergeMetadata, oneOf, required, str, stringList } from '../core/params';
+import { Params, Spec, bool, checkParams, int, mergeMetadata, oneOf, str, stringList } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject } from '../core/store';
 import { confirmIntent } from './payment-flow';
 import { resolvePaymentMethod } from './payment-methods';
-import { formatAmount, isSupportedCurrency, minimumAmount } from './test-cards';
+import { validateAmount, validateCurrency } from './amounts';
+import { formatAmount } from './test-cards';
 
 const CAPTURE_METHODS = ['automatic', 'automatic_async', 'manual'] as const;
-const CANCELABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action', 'requires_capture', 'processing'];
+const CANCELABLE = [
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
+  'requires_capture',
+  'processing',
+];
 const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
 
 const COMMON: Spec = {
@@ -52,28 +59,6 @@ const CREATE_SPEC: Spec = {
   confirmation_method: true,
 };
 
-/** Stripe's amount rules: positive integer, currency minimum, at most 8 digits. */
-export function validateAmount(params: Params, currency: string, name = 'amount'): number {
-  const amount = int(params, name);
-  if (amount === undefined) return required(params, name);
-  if (amount < 1) throw invalid('This value must be greater than or equal to 1.', 'amount_too_small', name);
-  if (amount < minimumAmount(currency)) {
-    throw invalid(`Amount must be at least ${formatAmount(minimumAmount(currency), currency)}`, 'amount_too_small', name);
-  }
-  if (amount > 99_999_999) {
-    throw invalid(`Amount must be no more than ${formatAmount(99_999_999, currency)}`, 'amount_too_large', name);
-  }
-  return amount;
-}
-
-export function validateCurrency(params: Params, name = 'currency'): string {
-  const currency = String(required(params, name)).toLowerCase();
-  if (!isSupportedCurrency(currency)) {
-    throw invalid(`Invalid currency: ${currency}. Stripe currently supports these currencies: usd, eur, gbp, jpy, ...`, 'parameter_invalid_string', name);
-  }
-  return currency;
-}
-
 export function createIntent(em: Emulator, fields: Partial<StripeObject>): StripeObject {
   const id = newId('pi');
   return em.store.put({
@@ -104,7 +89,9 @@ export function createIntent(em: Emulator, fields: Partial<StripeObject>): Strip
     on_behalf_of: null,
     payment_method: null,
     payment_method_configuration_details: null,
-    payment_method_options: { card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
+    payment_method_options: {
+      card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' },
+    },
     payment_method_types: ['card'],
     processing: null,
     receipt_email: null,
@@ -124,12 +111,19 @@ export function createIntent(em: Emulator, fields: Partial<StripeObject>): Strip
 function applyCommon(em: Emulator, pi: StripeObject, params: Params, req: RequestInfo): void {
   if (params.currency !== undefined) pi.currency = validateCurrency(params);
   if (params.amount !== undefined) pi.amount = validateAmount(params, pi.currency);
-  if (params.customer !== undefined) pi.customer = params.customer ? em.store.find(params.customer, 'customer', 'customer').id : null;
+  if (params.customer !== undefined)
+    pi.customer = params.customer ? em.store.find(params.customer, 'customer', 'customer').id : null;
   if (params.payment_method) {
     pi.payment_method = resolvePaymentMethod(em, params.payment_method, req).id;
     if (pi.status === 'requires_payment_method') pi.status = 'requires_confirmation';
   }
-  for (const field of ['description', 'receipt_email', 'statement_descriptor', 'statement_descriptor_suffix', 'transfer_group'] as const) {
+  for (const field of [
+    'description',
+    'receipt_email',
+    'statement_descriptor',
+    'statement_descriptor_suffix',
+    'transfer_group',
+  ] as const) {
     const value = str(params, field);
     if (value !== undefined) pi[field] = value;
   }
@@ -172,7 +166,10 @@ export function registerPaymentIntents(router: Router, em: Emulator): void {
     const pi = createIntent(em, {});
     applyCommon(em, pi, params, req);
     if (params.automatic_payment_methods?.enabled === 'true') {
-      pi.automatic_payment_methods = { allow_redirects: params.automatic_payment_methods.allow_redirects ?? 'always', enabled: true };
+      pi.automatic_payment_methods = {
+        allow_redirects: params.automatic_payment_methods.allow_redirects ?? 'always',
+        enabled: true,
+      };
     }
     em.emit('payment_intent.created', pi, req);
     if (bool(params, 'confirm')) confirm(em, pi, params, req);
@@ -187,7 +184,9 @@ export function registerPaymentIntents(router: Router, em: Emulator): void {
   router.add('POST', '/v1/payment_intents/:id', ({ path, params, req }) => {
     checkParams(params, COMMON);
     const pi = em.store.find(path.id, 'payment_intent', 'intent');
-    const onlyAnnotations = Object.keys(params).every((k) => ['metadata', 'description', 'receipt_email', 'shipping', 'expand'].includes(k));
+    const onlyAnnotations = Object.keys(params).every((k) =>
+      ['metadata', 'description', 'receipt_email', 'shipping', 'expand'].includes(k),
+    );
     if (!CONFIRMABLE.includes(pi.status) && !onlyAnnotations) {
       throw new StripeApiError(400, `You cannot update this PaymentIntent because it has a status of ${pi.status}.`, {
         code: 'payment_intent_unexpected_state',
@@ -203,7 +202,13 @@ export function registerPaymentIntents(router: Router, em: Emulator): void {
   });
 
   router.add('POST', '/v1/payment_intents/:id/capture', ({ path, params, req }) => {
-    checkParams(params, { amount_to_capture: true, metadata: 'hash', statement_descriptor: true, statement_descriptor_suffix: true, final_capture: true });
+    checkParams(params, {
+      amount_to_capture: true,
+      metadata: 'hash',
+      statement_descriptor: true,
+      statement_descriptor_suffix: true,
+      final_capture: true,
+    });
     const pi = em.store.find(path.id, 'payment_intent', 'intent');
     if (pi.status !== 'requires_capture') {
       throw new StripeApiError(
@@ -220,7 +225,8 @@ export function registerPaymentIntents(router: Router, em: Emulator): void {
         'amount_to_capture',
       );
     }
-    if (amount < 1) throw invalid('This value must be greater than or equal to 1.', 'amount_too_small', 'amount_to_capture');
+    if (amount < 1)
+      throw invalid('This value must be greater than or equal to 1.', 'amount_too_small', 'amount_to_capture');
     const charge = em.store.find(pi.latest_charge, 'charge');
     Object.assign(charge, { captured: true, amount_captured: amount });
     pi.metadata = mergeMetadata(pi.metadata, params.metadata);
@@ -234,7 +240,12 @@ export function registerPaymentIntents(router: Router, em: Emulator): void {
   router.add('POST', '/v1/payment_intents/:id/cancel', ({ path, params, req }) => {
     checkParams(params, { cancellation_reason: true });
     const pi = em.store.find(path.id, 'payment_intent', 'intent');
-    const reason = oneOf(params, 'cancellation_reason', ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned']);
+    const reason = oneOf(params, 'cancellation_reason', [
+      'duplicate',
+      'fraudulent',
+      'requested_by_customer',
+      'abandoned',
+    ]);
     if (!CANCELABLE.includes(pi.status)) {
       throw new StripeApiError(
         400,
@@ -248,7 +259,13 @@ export function registerPaymentIntents(router: Router, em: Emulator): void {
       Object.assign(charge, { amount_refunded: charge.amount, refunded: true });
       em.emit('charge.refunded', charge, req);
     }
-    Object.assign(pi, { status: 'canceled', canceled_at: em.nowSec(), cancellation_reason: reason ?? null, amount_capturable: 0, next_action: null });
+    Object.assign(pi, {
+      status: 'canceled',
+      canceled_at: em.nowSec(),
+      cancellation_reason: reason ?? null,
+      amount_capturable: 0,
+      next_action: null,
+    });
     em.emit('payment_intent.canceled', pi, req);
     em.intentChanged(pi, req);
     return pi;

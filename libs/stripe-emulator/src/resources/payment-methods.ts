@@ -13,7 +13,12 @@ const perRequest = new WeakMap<RequestInfo, Map<string, StripeObject>>();
  * A test id (`pm_card_visa`) becomes a fresh card PaymentMethod on each use, as on Stripe;
  * within one request the same test id gives the same PaymentMethod.
  */
-export function resolvePaymentMethod(em: Emulator, id: unknown, req: RequestInfo | null, param = 'payment_method'): StripeObject {
+export function resolvePaymentMethod(
+  em: Emulator,
+  id: unknown,
+  req: RequestInfo | null,
+  param = 'payment_method',
+): StripeObject {
   if (typeof id !== 'string' || !id) throw invalid(`Invalid ${param}`, undefined, param);
   const card = TEST_CARDS[id];
   if (!card) {
@@ -37,7 +42,13 @@ function createCardPaymentMethod(em: Emulator, card: TestCard): StripeObject {
     id: newId('pm'),
     object: 'payment_method',
     allow_redisplay: 'unspecified',
-    billing_details: { address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null }, email: null, name: null, phone: null, tax_id: null },
+    billing_details: {
+      address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null },
+      email: null,
+      name: null,
+      phone: null,
+      tax_id: null,
+    },
     card: {
       brand: card.brand,
       checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'pass' },
@@ -71,7 +82,11 @@ export function testCardOf(em: Emulator, pm: StripeObject): TestCard {
 export function attachPaymentMethod(em: Emulator, pm: StripeObject, customerId: string, req: RequestInfo | null): void {
   if (pm.customer === customerId) return;
   if (pm.customer) {
-    throw invalid('The payment method you provided has already been attached to a customer.', 'payment_method_unexpected_state', 'payment_method');
+    throw invalid(
+      'The payment method you provided has already been attached to a customer.',
+      'payment_method_unexpected_state',
+      'payment_method',
+    );
   }
   pm.customer = customerId;
   em.emit('payment_method.attached', pm, req);
@@ -84,7 +99,11 @@ export function registerPaymentMethods(router: Router, em: Emulator): void {
   });
 
   router.add('POST', '/v1/payment_methods/:id', ({ path, params, req }) => {
-    checkParams(params, { metadata: 'hash', billing_details: { address: 'hash', email: true, name: true, phone: true }, allow_redisplay: true });
+    checkParams(params, {
+      metadata: 'hash',
+      billing_details: { address: 'hash', email: true, name: true, phone: true },
+      allow_redisplay: true,
+    });
     const pm = resolvePaymentMethod(em, path.id, req);
     const before = structuredClone(pm);
     pm.metadata = mergeMetadata(pm.metadata, params.metadata);
@@ -110,7 +129,10 @@ export function registerPaymentMethods(router: Router, em: Emulator): void {
     checkParams(params, {});
     const pm = resolvePaymentMethod(em, path.id, req);
     if (!pm.customer) {
-      throw invalid('The payment method you provided is not attached to a customer so detachment is impossible.', 'payment_method_unexpected_state');
+      throw invalid(
+        'The payment method you provided is not attached to a customer so detachment is impossible.',
+        'payment_method_unexpected_state',
+      );
     }
     const before = structuredClone(pm);
     pm.customer = null;
@@ -120,7 +142,10 @@ export function registerPaymentMethods(router: Router, em: Emulator): void {
 
   const list = (customer: unknown, params: Record<string, any>, url: string) => {
     const type = params.type;
-    const items = em.store.list('payment_method', (pm) => (!customer || pm.customer === customer) && (!type || pm.type === type));
+    const items = em.store.list(
+      'payment_method',
+      (pm) => (!customer || pm.customer === customer) && (!type || pm.type === type),
+    );
     return paginate(items, params, url);
   };
   router.add('GET', '/v1/payment_methods', ({ params }) => {

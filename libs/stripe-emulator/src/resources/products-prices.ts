@@ -5,7 +5,7 @@ import { LIST_SPEC, matchesCreated, paginate } from '../core/list';
 import { Params, Spec, bool, checkParams, int, mergeMetadata, oneOf, required, str, stringList } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject } from '../core/store';
-import { validateCurrency } from './payment-intents';
+import { validateCurrency } from './amounts';
 
 function createProduct(em: Emulator, params: Params, req: RequestInfo): StripeObject {
   const product = em.store.put({
@@ -34,7 +34,18 @@ function createProduct(em: Emulator, params: Params, req: RequestInfo): StripeOb
 }
 
 export function registerProductsAndPrices(router: Router, em: Emulator): void {
-  const productSpec: Spec = { id: true, name: true, description: true, active: true, metadata: 'hash', statement_descriptor: true, unit_label: true, images: [true], url: true, tax_code: true };
+  const productSpec: Spec = {
+    id: true,
+    name: true,
+    description: true,
+    active: true,
+    metadata: 'hash',
+    statement_descriptor: true,
+    unit_label: true,
+    images: [true],
+    url: true,
+    tax_code: true,
+  };
   router.add('POST', '/v1/products', ({ params, req }) => {
     checkParams(params, productSpec);
     return createProduct(em, params, req);
@@ -64,35 +75,59 @@ export function registerProductsAndPrices(router: Router, em: Emulator): void {
     const ids = stringList(params.ids);
     const items = em.store.list(
       'product',
-      (p) => (active === undefined || p.active === active) && (!ids.length || ids.includes(p.id)) && matchesCreated(p.created, params.created),
+      (p) =>
+        (active === undefined || p.active === active) &&
+        (!ids.length || ids.includes(p.id)) &&
+        matchesCreated(p.created, params.created),
     );
     return paginate(items, params, '/v1/products');
   });
 
   router.add('POST', '/v1/prices', ({ params, req }) => {
     checkParams(params, {
-      currency: true, unit_amount: true, product: true, product_data: { name: true, metadata: 'hash', statement_descriptor: true, unit_label: true },
-      recurring: { interval: true, interval_count: true, usage_type: true }, lookup_key: true, metadata: 'hash', nickname: true, active: true,
-      transfer_lookup_key: true, tax_behavior: true, billing_scheme: true,
+      currency: true,
+      unit_amount: true,
+      product: true,
+      product_data: { name: true, metadata: 'hash', statement_descriptor: true, unit_label: true },
+      recurring: { interval: true, interval_count: true, usage_type: true },
+      lookup_key: true,
+      metadata: 'hash',
+      nickname: true,
+      active: true,
+      transfer_lookup_key: true,
+      tax_behavior: true,
+      billing_scheme: true,
     });
     const currency = validateCurrency(params);
     const unitAmount = int(params, 'unit_amount');
     if (unitAmount === undefined) required(params, 'unit_amount');
-    if (unitAmount! < 0) throw invalid('This value must be greater than or equal to 0.', 'parameter_invalid_integer', 'unit_amount');
+    if (unitAmount! < 0)
+      throw invalid('This value must be greater than or equal to 0.', 'parameter_invalid_integer', 'unit_amount');
     let productId: string;
     if (params.product) productId = em.store.find(params.product, 'product', 'product').id;
     else if (params.product_data) productId = createProduct(em, params.product_data, req).id;
     else required(params, 'product');
     let recurring: StripeObject['recurring'] = null;
     if (params.recurring) {
-      const interval = oneOf(params.recurring, 'interval', ['day', 'week', 'month', 'year']) ?? required(params.recurring, 'interval');
-      recurring = { interval, interval_count: int(params.recurring, 'interval_count', 'recurring[interval_count]') ?? 1, meter: null, trial_period_days: null, usage_type: 'licensed' };
+      const interval =
+        oneOf(params.recurring, 'interval', ['day', 'week', 'month', 'year']) ?? required(params.recurring, 'interval');
+      recurring = {
+        interval,
+        interval_count: int(params.recurring, 'interval_count', 'recurring[interval_count]') ?? 1,
+        meter: null,
+        trial_period_days: null,
+        usage_type: 'licensed',
+      };
     }
     const lookupKey = str(params, 'lookup_key') ?? null;
     if (lookupKey && params.transfer_lookup_key === 'true') {
       for (const other of em.store.list('price', (p) => p.lookup_key === lookupKey)) other.lookup_key = null;
     } else if (lookupKey && em.store.list('price', (p) => p.lookup_key === lookupKey).length) {
-      throw invalid(`A price (${em.store.list('price', (p) => p.lookup_key === lookupKey)[0].id}) already uses that lookup key.`, undefined, 'lookup_key');
+      throw invalid(
+        `A price (${em.store.list('price', (p) => p.lookup_key === lookupKey)[0].id}) already uses that lookup key.`,
+        undefined,
+        'lookup_key',
+      );
     }
     const price = em.store.put({
       id: newId('price'),
@@ -123,7 +158,13 @@ export function registerProductsAndPrices(router: Router, em: Emulator): void {
     return em.store.find(path.id, 'price', 'price');
   });
   router.add('POST', '/v1/prices/:id', ({ path, params, req }) => {
-    checkParams(params, { metadata: 'hash', active: true, nickname: true, lookup_key: true, transfer_lookup_key: true });
+    checkParams(params, {
+      metadata: 'hash',
+      active: true,
+      nickname: true,
+      lookup_key: true,
+      transfer_lookup_key: true,
+    });
     const price = em.store.find(path.id, 'price', 'price');
     const before = structuredClone(price);
     price.metadata = mergeMetadata(price.metadata, params.metadata);
@@ -137,7 +178,16 @@ export function registerProductsAndPrices(router: Router, em: Emulator): void {
     return price;
   });
   router.add('GET', '/v1/prices', ({ params }) => {
-    checkParams(params, { ...LIST_SPEC, product: true, active: true, type: true, currency: true, lookup_keys: [true], recurring: 'hash', created: 'hash' });
+    checkParams(params, {
+      ...LIST_SPEC,
+      product: true,
+      active: true,
+      type: true,
+      currency: true,
+      lookup_keys: [true],
+      recurring: 'hash',
+      created: 'hash',
+    });
     const active = bool(params, 'active');
     const keys = stringList(params.lookup_keys);
     const items = em.store.list(

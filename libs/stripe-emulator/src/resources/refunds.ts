@@ -11,10 +11,14 @@ import { formatAmount } from './test-cards';
 function findCharge(em: Emulator, params: Record<string, any>): StripeObject {
   if (params.charge) return em.store.find(params.charge, 'charge', 'charge');
   if (!params.payment_intent) {
-    throw new StripeApiError(400, 'One of the following params should be provided for this request: payment_intent or charge.', {
-      code: 'parameter_missing',
-      preExecution: true,
-    });
+    throw new StripeApiError(
+      400,
+      'One of the following params should be provided for this request: payment_intent or charge.',
+      {
+        code: 'parameter_missing',
+        preExecution: true,
+      },
+    );
   }
   const pi = em.store.find(params.payment_intent, 'payment_intent', 'payment_intent');
   if (pi.status !== 'succeeded' || !pi.latest_charge) {
@@ -35,7 +39,11 @@ export function settleRefund(em: Emulator, refund: StripeObject): StripeObject {
   const charge = em.store.find(refund.charge, 'charge');
   const before = structuredClone(refund);
   if (meta.willFail) {
-    Object.assign(refund, { status: 'failed', failure_reason: 'expired_or_canceled_card', failure_balance_transaction: newId('txn') });
+    Object.assign(refund, {
+      status: 'failed',
+      failure_reason: 'expired_or_canceled_card',
+      failure_balance_transaction: newId('txn'),
+    });
     charge.amount_refunded -= refund.amount;
     charge.refunded = charge.amount_refunded >= charge.amount_captured;
     em.emitUpdate('refund.updated', before, refund, null);
@@ -73,7 +81,10 @@ function createRefund(em: Emulator, params: Record<string, any>, req: RequestInf
     charge: charge.id,
     created: em.nowSec(),
     currency: charge.currency,
-    destination_details: { card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' }, type: 'card' },
+    destination_details: {
+      card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' },
+      type: 'card',
+    },
     metadata: mergeMetadata({}, params.metadata),
     payment_intent: charge.payment_intent,
     reason: oneOf(params, 'reason', ['duplicate', 'fraudulent', 'requested_by_customer']) ?? null,
@@ -96,7 +107,14 @@ function createRefund(em: Emulator, params: Record<string, any>, req: RequestInf
 
 export function registerRefunds(router: Router, em: Emulator): void {
   router.add('POST', '/v1/refunds', ({ params, req }) => {
-    checkParams(params, { payment_intent: true, charge: true, amount: true, reason: true, metadata: 'hash', instructions_email: true });
+    checkParams(params, {
+      payment_intent: true,
+      charge: true,
+      amount: true,
+      reason: true,
+      metadata: 'hash',
+      instructions_email: true,
+    });
     return createRefund(em, params, req);
   });
 
@@ -117,7 +135,7 @@ export function registerRefunds(router: Router, em: Emulator): void {
   router.add('POST', '/v1/refunds/:id/cancel', ({ path, params }) => {
     checkParams(params, {});
     const refund = em.store.find(path.id, 'refund', 'refund');
-        throw invalid(`Refund ${refund.id} cannot be canceled: only refunds with status requires_action can be canceled.`);
+    throw invalid(`Refund ${refund.id} cannot be canceled: only refunds with status requires_action can be canceled.`);
   });
 
   router.add('GET', '/v1/refunds', ({ params }) => {

@@ -35,12 +35,22 @@ function periodEnd(sub: StripeObject, start: number): number {
 function createSubscription(em: Emulator, params: Params, req: RequestInfo): StripeObject {
   const customer = em.store.find(params.customer, 'customer', 'customer');
   const rawItems: Params[] = Array.isArray(params.items) ? params.items : Object.values(params.items ?? {});
-  if (!rawItems.length) throw new StripeApiError(400, 'Missing required param: items.', { code: 'parameter_missing', param: 'items', preExecution: true });
+  if (!rawItems.length)
+    throw new StripeApiError(400, 'Missing required param: items.', {
+      code: 'parameter_missing',
+      param: 'items',
+      preExecution: true,
+    });
   const id = newId('sub');
   const now = em.nowSec();
   const items = rawItems.map((raw, i) => {
     const price = em.store.find(raw.price, 'price', `items[${i}][price]`);
-    if (!price.recurring) throw invalid(`The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`, undefined, `items[${i}][price]`);
+    if (!price.recurring)
+      throw invalid(
+        `The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`,
+        undefined,
+        `items[${i}][price]`,
+      );
     return {
       id: newId('si'),
       object: 'subscription_item',
@@ -65,7 +75,10 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
   const trialDays = int(params, 'trial_period_days');
   const chargePm = defaultPm ?? customer.invoice_settings.default_payment_method;
   if (!trialDays && behaviour !== 'default_incomplete' && !chargePm) {
-    throw invalid('This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.', 'resource_missing');
+    throw invalid(
+      'This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.',
+      'resource_missing',
+    );
   }
   const sub = em.store.put({
     id,
@@ -86,13 +99,23 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
     description: str(params, 'description') ?? null,
     discounts: [],
     ended_at: null,
-    items: { object: 'list', data: items, has_more: false, total_count: items.length, url: `/v1/subscription_items?subscription=${id}` },
+    items: {
+      object: 'list',
+      data: items,
+      has_more: false,
+      total_count: items.length,
+      url: `/v1/subscription_items?subscription=${id}`,
+    },
     latest_invoice: null,
     livemode: false,
     metadata: mergeMetadata({}, params.metadata),
     pending_setup_intent: null,
     pending_update: null,
-    payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: params.payment_settings?.save_default_payment_method ?? 'off' },
+    payment_settings: {
+      payment_method_options: null,
+      payment_method_types: null,
+      save_default_payment_method: params.payment_settings?.save_default_payment_method ?? 'off',
+    },
     start_date: now,
     status: 'incomplete',
     trial_end: trialDays ? now + trialDays * 86400 : null,
@@ -104,7 +127,12 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
     const end = trialDays ? sub.trial_end : periodEnd(sub, now);
     setPeriod(sub, now, end);
     if (trialDays) sub.status = 'trialing';
-    const invoice = createSubscriptionInvoice(em, sub, { start: now, end, billingReason: 'subscription_create', free: !!trialDays }, req);
+    const invoice = createSubscriptionInvoice(
+      em,
+      sub,
+      { start: now, end, billingReason: 'subscription_create', free: !!trialDays },
+      req,
+    );
     sub.latest_invoice = invoice.id;
     if (!trialDays && behaviour !== 'default_incomplete') {
       attemptInvoicePayment(em, invoice, resolvePaymentMethod(em, chargePm, req), req, { swallowDecline: true });
@@ -115,8 +143,17 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
     if (behaviour === 'error_if_incomplete' && sub.status === 'incomplete') {
       const pi = em.store.find(invoice.payment_intent, 'payment_intent');
       sub.status = 'incomplete_expired';
-      const error = pi.last_payment_error ?? { code: 'invoice_payment_intent_requires_action', message: 'Payment for this subscription requires additional user action before it can be completed successfully.' };
-      throw new StripeApiError(402, error.message, { type: 'card_error', code: error.code, declineCode: error.decline_code, paymentIntent: clone(pi) });
+      const error = pi.last_payment_error ?? {
+        code: 'invoice_payment_intent_requires_action',
+        message:
+          'Payment for this subscription requires additional user action before it can be completed successfully.',
+      };
+      throw new StripeApiError(402, error.message, {
+        type: 'card_error',
+        code: error.code,
+        declineCode: error.decline_code,
+        paymentIntent: clone(pi),
+      });
     }
   } finally {
     em.store.meta(sub.id).creating = false;
@@ -140,20 +177,38 @@ export function advanceSubscription(em: Emulator, subId: string, outcome?: strin
   }
   setPeriod(sub, start, periodEnd(sub, start));
   em.emitUpdate('customer.subscription.updated', before, sub, null);
-  const invoice = createSubscriptionInvoice(em, sub, { start, end: periodEnd(sub, start), billingReason: 'subscription_cycle', free: false }, null);
+  const invoice = createSubscriptionInvoice(
+    em,
+    sub,
+    { start, end: periodEnd(sub, start), billingReason: 'subscription_cycle', free: false },
+    null,
+  );
   sub.latest_invoice = invoice.id;
   const pmId = billingPm(em, sub);
   if (!pmId) recordPaymentFailure(em, invoice, null);
-  else attemptInvoicePayment(em, invoice, resolvePaymentMethod(em, pmId, null), null, { swallowDecline: true, offSession: true, forceDecline: outcome === 'fail' });
+  else
+    attemptInvoicePayment(em, invoice, resolvePaymentMethod(em, pmId, null), null, {
+      swallowDecline: true,
+      offSession: true,
+      forceDecline: outcome === 'fail',
+    });
   return sub;
 }
 
 export function registerSubscriptions(router: Router, em: Emulator): void {
   router.add('POST', '/v1/subscriptions', ({ params, req }) => {
     checkParams(params, {
-      customer: true, items: [{ price: true, quantity: true, metadata: 'hash' }], payment_behavior: true, default_payment_method: true,
-      trial_period_days: true, metadata: 'hash', description: true, payment_settings: { save_default_payment_method: true, payment_method_types: [true] },
-      collection_method: true, off_session: true, proration_behavior: true,
+      customer: true,
+      items: [{ price: true, quantity: true, metadata: 'hash' }],
+      payment_behavior: true,
+      default_payment_method: true,
+      trial_period_days: true,
+      metadata: 'hash',
+      description: true,
+      payment_settings: { save_default_payment_method: true, payment_method_types: [true] },
+      collection_method: true,
+      off_session: true,
+      proration_behavior: true,
     });
     return createSubscription(em, params, req);
   });
@@ -164,10 +219,21 @@ export function registerSubscriptions(router: Router, em: Emulator): void {
   });
 
   router.add('POST', '/v1/subscriptions/:id', ({ path, params, req }) => {
-    checkParams(params, { cancel_at_period_end: true, metadata: 'hash', default_payment_method: true, description: true, proration_behavior: true, payment_behavior: true, cancellation_details: 'hash' });
+    checkParams(params, {
+      cancel_at_period_end: true,
+      metadata: 'hash',
+      default_payment_method: true,
+      description: true,
+      proration_behavior: true,
+      payment_behavior: true,
+      cancellation_details: 'hash',
+    });
     const sub = em.store.find(path.id, 'subscription', 'id');
     const before = clone(sub);
-    if (sub.status === 'canceled' && Object.keys(params).some((k) => !['metadata', 'cancellation_details', 'expand'].includes(k))) {
+    if (
+      sub.status === 'canceled' &&
+      Object.keys(params).some((k) => !['metadata', 'cancellation_details', 'expand'].includes(k))
+    ) {
       throw invalid('A canceled subscription can only update its cancellation_details and metadata.');
     }
     const cancelAtEnd = bool(params, 'cancel_at_period_end');
@@ -196,13 +262,25 @@ export function registerSubscriptions(router: Router, em: Emulator): void {
     if (sub.status === 'canceled') throw invalid(`This subscription is already canceled.`, 'resource_missing');
     const before = clone(sub);
     Object.assign(sub, { status: 'canceled', canceled_at: em.nowSec(), ended_at: em.nowSec() });
-    sub.cancellation_details = { comment: null, feedback: null, ...(params.cancellation_details ?? {}), reason: 'cancellation_requested' };
+    sub.cancellation_details = {
+      comment: null,
+      feedback: null,
+      ...(params.cancellation_details ?? {}),
+      reason: 'cancellation_requested',
+    };
     em.emit('customer.subscription.deleted', sub, req, { status: before.status });
     return sub;
   });
 
   router.add('GET', '/v1/subscriptions', ({ params }) => {
-    checkParams(params, { ...LIST_SPEC, customer: true, status: true, price: true, created: 'hash', collection_method: true });
+    checkParams(params, {
+      ...LIST_SPEC,
+      customer: true,
+      status: true,
+      price: true,
+      created: 'hash',
+      collection_method: true,
+    });
     const status = params.status;
     const items = em.store.list(
       'subscription',

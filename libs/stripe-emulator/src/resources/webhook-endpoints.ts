@@ -23,7 +23,15 @@ function events(params: Params): string[] {
 }
 
 export function registerWebhookEndpoints(router: Router, em: Emulator): void {
-  const spec: Spec = { url: true, enabled_events: [true], description: true, metadata: 'hash', api_version: true, connect: true, disabled: true };
+  const spec: Spec = {
+    url: true,
+    enabled_events: [true],
+    description: true,
+    metadata: 'hash',
+    api_version: true,
+    connect: true,
+    disabled: true,
+  };
 
   router.add('POST', '/v1/webhook_endpoints', ({ params }) => {
     checkParams(params, spec);
