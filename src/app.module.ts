@@ -2,8 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { CommonModule } from './common/common.module';
 import type { AppConfig } from './config/configuration';
+import { StripeProviderModule } from './stripe/stripe-provider.module';
+import { CustomersModule } from './customers/customers.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -16,6 +19,9 @@ export class AppModule {
         DatabaseModule,
         CommonModule,
         HealthModule,
+        CustomersModule,
+        StripeProviderModule,
+        WebhooksModule,
       ],
     };
   }

@@ -18,6 +18,8 @@ export interface AppConfig {
   };
   database: {
     url?: string;
+    /** Where the embedded PostgreSQL keeps its data when DATABASE_URL is unset (never in production). */
+    embeddedDir: string;
     poolSize: number;
     migrationsRun: boolean;
   };
@@ -26,6 +28,23 @@ export interface AppConfig {
     publishableKey?: string;
     webhookSecrets: string[];
     apiBaseUrl?: string;
+    maxNetworkRetries: number;
+    timeoutMs: number;
+  };
+  webhooks: {
+    toleranceSeconds: number;
+    workerEnabled: boolean;
+    pollMs: number;
+    leaseSeconds: number;
+    maxAttempts: number;
+    backoffBaseMs: number;
+    notYetDeadlineSeconds: number;
+  };
+  reconciliation: {
+    /** 0 turns the periodic job off (POST /v1/admin/reconcile still works). */
+    intervalSeconds: number;
+    stuckAfterSeconds: number;
+    initialLookbackSeconds: number;
   };
 }
 
@@ -49,12 +68,28 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
   const env = validateEnvironment(raw);
   return {
     app: { env: env.NODE_ENV, port: env.PORT, host: env.HOST, logLevel: env.LOG_LEVEL, ...parseApiKeys(env) },
-    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, migrationsRun: env.MIGRATIONS_RUN },
+    database: { url: env.DATABASE_URL, embeddedDir: env.EMBEDDED_DATABASE_DIR ?? `.data/postgres-${env.PORT}`, poolSize: env.DATABASE_POOL_SIZE, migrationsRun: env.MIGRATIONS_RUN },
     stripe: {
       secretKey: env.STRIPE_SECRET_KEY,
       publishableKey: env.STRIPE_PUBLISHABLE_KEY,
       webhookSecrets: list(env.STRIPE_WEBHOOK_SECRET),
       apiBaseUrl: env.STRIPE_API_BASE_URL,
+      maxNetworkRetries: env.STRIPE_MAX_NETWORK_RETRIES,
+      timeoutMs: env.STRIPE_TIMEOUT_MS,
+    },
+    webhooks: {
+      toleranceSeconds: env.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+      workerEnabled: env.WEBHOOK_WORKER_ENABLED,
+      pollMs: env.WEBHOOK_WORKER_POLL_MS,
+      leaseSeconds: env.WEBHOOK_LEASE_SECONDS,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      backoffBaseMs: env.WEBHOOK_BACKOFF_BASE_MS,
+      notYetDeadlineSeconds: env.WEBHOOK_NOT_YET_DEADLINE_SECONDS,
+    },
+    reconciliation: {
+      intervalSeconds: env.RECONCILE_INTERVAL_SECONDS,
+      stuckAfterSeconds: env.RECONCILE_STUCK_AFTER_SECONDS,
+      initialLookbackSeconds: env.RECONCILE_INITIAL_LOOKBACK_SECONDS,
     },
   };
 }

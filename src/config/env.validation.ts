@@ -16,6 +16,7 @@ import {
 const toBool = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? (['true', '1', 'yes'].includes(value.toLowerCase()) ? true : ['false', '0', 'no'].includes(value.toLowerCase()) ? false : value) : value;
 const blankToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? value : Number(value));
 
 /**
  * The environment contract. Every variable is documented in .env.example; a bad value stops the boot
@@ -40,10 +41,15 @@ export class EnvironmentVariables {
   DATABASE_URL?: string;
 
   @Transform(({ value }) => (value === undefined || value === '' ? value : Number(value)))
-  @IsInt()
+  @IsInt({ message: 'DATABASE_POOL_SIZE must be an integer between 1 and 200' })
   @Min(1)
   @Max(200)
   DATABASE_POOL_SIZE = 10;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  EMBEDDED_DATABASE_DIR?: string;
 
   @Transform(toBool)
   @IsBoolean({ message: 'MIGRATIONS_RUN must be true or false' })
@@ -78,8 +84,79 @@ export class EnvironmentVariables {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'STRIPE_API_BASE_URL must be an http(s) URL' })
   STRIPE_API_BASE_URL?: string;
 
+  @Transform(({ value }) => (value === undefined || value === '' ? value : Number(value)))
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  STRIPE_MAX_NETWORK_RETRIES = 2;
+
+  @Transform(({ value }) => (value === undefined || value === '' ? value : Number(value)))
+  @IsInt()
+  @Min(1000)
+  @Max(120000)
+  STRIPE_TIMEOUT_MS = 20000;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  // Webhooks (issue #5): see .env.example for what each one does.
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300;
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'WEBHOOK_WORKER_ENABLED must be true or false' })
+  WEBHOOK_WORKER_ENABLED = true;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(600000)
+  WEBHOOK_WORKER_POLL_MS = 1000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  WEBHOOK_LEASE_SECONDS = 60;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  WEBHOOK_MAX_ATTEMPTS = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600000)
+  WEBHOOK_BACKOFF_BASE_MS = 1000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(604800)
+  WEBHOOK_NOT_YET_DEADLINE_SECONDS = 600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86400)
+  RECONCILE_INTERVAL_SECONDS = 300;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(2592000)
+  RECONCILE_STUCK_AFTER_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(2592000)
+  RECONCILE_INITIAL_LOOKBACK_SECONDS = 2592000;
 }
 
 export class ConfigValidationError extends Error {
@@ -93,6 +170,20 @@ function describe(errors: ValidationError[]): string[] {
   return errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
 }
 
+// Real money must never meet the emulator or a redirected API host, and keys of different modes never mix.
+function stripeKeyProblems(env: EnvironmentVariables): string[] {
+  const live = env.STRIPE_SECRET_KEY?.includes('_live_');
+  const problems: string[] = [];
+  if (live && env.STRIPE_API_BASE_URL) problems.push('STRIPE_API_BASE_URL: must not be set with a live STRIPE_SECRET_KEY');
+  if (!env.STRIPE_SECRET_KEY && env.STRIPE_PUBLISHABLE_KEY?.startsWith('pk_live_')) {
+    problems.push('STRIPE_PUBLISHABLE_KEY: a live key cannot be used in sandbox mode (STRIPE_SECRET_KEY unset)');
+  }
+  if (env.STRIPE_SECRET_KEY && env.STRIPE_PUBLISHABLE_KEY && live !== env.STRIPE_PUBLISHABLE_KEY.startsWith('pk_live_')) {
+    problems.push('STRIPE_PUBLISHABLE_KEY: must be of the same mode (test/live) as STRIPE_SECRET_KEY');
+  }
+  return problems;
+}
+
 /** Validates the raw environment and throws one error listing every bad variable. */
 export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
   const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
@@ -100,7 +191,9 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (env.NODE_ENV === 'production') {
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: required when NODE_ENV=production');
     if (!env.API_KEYS) problems.push('API_KEYS: required when NODE_ENV=production');
+    if (!env.STRIPE_SECRET_KEY) problems.push('STRIPE_SECRET_KEY: required when NODE_ENV=production (sandbox mode is for development only)');
   }
+  problems.push(...stripeKeyProblems(env));
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return env;
 }

@@ -1,0 +1,60 @@
+import Stripe from 'stripe';
+import { problem, ProblemDetails } from '../../../src/common/errors/problem';
+
+export interface StripeProblem {
+  problem: ProblemDetails;
+  headers: Record<string, string>;
+  /** Our own fault (configuration): logged as an error. */
+  unexpected: boolean;
+}
+
+const UNKNOWN_OUTCOME =
+  'Stripe did not answer definitively, so the outcome is unknown. Retry the same request with the same Idempotency-Key: it will not charge or refund twice.';
+
+/**
+ * Maps an error thrown by the Stripe SDK to this service's problem details; `undefined` for anything else.
+ * Pure: no logging, no I/O. Never copies key material into the answer.
+ */
+export function stripeErrorToProblem(error: unknown): StripeProblem | undefined {
+  if (!(error instanceof Stripe.errors.StripeError)) return undefined;
+  const stripeRequestId = error.requestId ?? null;
+  const base = { stripeRequestId };
+  const ok = (p: ProblemDetails, headers: Record<string, string> = {}, unexpected = false): StripeProblem => ({ problem: p, headers, unexpected });
+
+  if (error instanceof Stripe.errors.StripeCardError) {
+    const intent = error.payment_intent;
+    return ok(
+      problem(402, error.code ?? 'card_declined', error.message, {
+        ...base,
+        declineCode: error.decline_code ?? null,
+        ...(intent?.status ? { paymentStatus: intent.status } : {}),
+      }),
+    );
+  }
+  if (error instanceof Stripe.errors.StripeIdempotencyError) {
+    return ok(problem(409, 'stripe_idempotency_error', 'Stripe refused the request as a conflicting reuse of an idempotency key.', base));
+  }
+  if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+    if (error.code === 'resource_missing' || error.statusCode === 404) {
+      return ok(problem(404, 'stripe_resource_missing', error.message, { ...base, param: error.param ?? null }));
+    }
+    return ok(problem(400, error.code ?? 'stripe_invalid_request', error.message, { ...base, param: error.param ?? null }));
+  }
+  if (error instanceof Stripe.errors.StripeRateLimitError) {
+    const retryAfter = header(error, 'retry-after') ?? '1';
+    return ok(problem(429, 'stripe_rate_limited', 'Stripe is rate limiting this service; retry later with the same Idempotency-Key.', base), {
+      'Retry-After': retryAfter,
+    });
+  }
+  if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
+    // Stripe's message can echo a masked key: none of it goes out.
+    return ok(problem(502, 'stripe_configuration_error', 'The payments service could not authenticate with Stripe. Operators have been alerted.', base), {}, true);
+  }
+  return ok(problem(502, 'stripe_unavailable', UNKNOWN_OUTCOME, base));
+}
+
+function header(error: Stripe.errors.StripeError, name: string): string | undefined {
+  const headers = error.headers as Record<string, string | string[] | undefined> | undefined;
+  const value = headers?.[name] ?? headers?.[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,75 @@
+import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { catchError, from, mergeMap, Observable, of, switchMap, throwError } from 'rxjs';
+import type { AuthenticatedRequest } from '../auth/api-key.guard';
+import { PROBLEM_CONTENT_TYPE, ProblemException } from '../errors/problem';
+import { toProblem } from '../errors/to-problem';
+import { IdempotencyService } from './idempotency.service';
+import type { OperationRequest } from './operation-id.decorator';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+export const REPLAYED_HEADER = 'Idempotent-Replayed';
+const HTTP_CODE_METADATA = '__httpCode__';
+// Answers that say what happened: replayed as they are. Anything else (5xx, 429) leaves the key retryable.
+const DEFINITIVE = new Set([400, 402, 404, 409, 422]);
+// Refused before anything ran: the key is freed so the caller can correct the request and reuse it.
+const NOT_EXECUTED = new Set(['validation_failed', 'malformed_json']);
+
+type Request = FastifyRequest & AuthenticatedRequest & OperationRequest;
+
+/** Idempotency-Key for POST routes: first answer replayed, concurrent duplicates refused, body changes refused. */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly keys: IdempotencyService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<Request>();
+    const key = request.headers[IDEMPOTENCY_HEADER];
+    if (request.method !== 'POST' || key === undefined) return next.handle();
+    if (typeof key !== 'string' || key.length < 1 || key.length > 255) {
+      throw new ProblemException(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters.');
+    }
+    const successStatus = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
+    const begin = this.keys.begin({ apiKeyName: request.apiKeyName ?? '', key, method: request.method, path: request.url, body: request.body });
+    return from(begin).pipe(
+      switchMap((outcome) => {
+        switch (outcome.kind) {
+          case 'replay':
+            return of(replay(outcome.status, outcome.body));
+          case 'mismatch':
+            throw new ProblemException(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
+          case 'in_progress':
+            throw new ProblemException(409, 'idempotency_request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.', {}, { 'Retry-After': '1' });
+          case 'execute':
+            request.operationId = outcome.operationId;
+            return next.handle().pipe(
+              mergeMap(async (body) => {
+                await this.keys.complete(outcome.operationId, successStatus, body);
+                return body;
+              }),
+              catchError((error: unknown) => from(this.settleFailure(outcome.operationId, error, request)).pipe(mergeMap(() => throwError(() => error)))),
+            );
+        }
+      }),
+    );
+  }
+
+  private async settleFailure(operationId: string, error: unknown, request: Request) {
+    const { problem } = toProblem(error);
+    if (NOT_EXECUTED.has(problem.code)) return this.keys.forget(operationId);
+    if (DEFINITIVE.has(problem.status)) return this.keys.complete(operationId, problem.status, { ...problem, requestId: String(request.id) });
+    return this.keys.release(operationId);
+  }
+}
+
+// A web Response is sent as it is by Nest (its status wins over the route's default 201).
+function replay(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json; charset=utf-8', [REPLAYED_HEADER]: 'true' },
+  });
+}

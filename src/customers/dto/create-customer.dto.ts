@@ -1,0 +1,35 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsStripeMetadata, NoCardNumber } from '../../payments/http/validators';
+
+export class CreateCustomerDto {
+  @ApiProperty({ example: 'ada@example.com', maxLength: 512 })
+  @IsEmail()
+  @MaxLength(512)
+  email: string;
+
+  @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 256 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  @NoCardNumber()
+  name?: string;
+
+  @ApiPropertyOptional({ example: '+44 20 7946 0958', maxLength: 20 })
+  @IsOptional()
+  @Matches(/^\+?[0-9 ()-]{3,20}$/, { message: 'phone must be a phone number (digits, spaces, +, -, parentheses)' })
+  phone?: string;
+
+  @ApiPropertyOptional({ example: 'Customer since 2024', maxLength: 350 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(350)
+  @NoCardNumber()
+  description?: string;
+
+  @ApiPropertyOptional({ example: { crmId: 'c-1842' }, type: 'object', additionalProperties: { type: 'string' } })
+  @IsOptional()
+  @IsStripeMetadata()
+  @NoCardNumber()
+  metadata?: Record<string, string>;
+}

@@ -1,0 +1,65 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { Brackets, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { ProblemException } from '../../common/errors/problem';
+
+export class ListQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit = 20;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Our id of the last object of the previous page' })
+  @IsOptional()
+  @IsUUID()
+  startingAfter?: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
+/** Newest first (created_at desc, id desc); the cursor is the id of the last object already seen. */
+export async function paginate<E extends ObjectLiteral & { id: string; createdAt: Date }>(qb: SelectQueryBuilder<E>, query: ListQueryDto): Promise<Page<E>> {
+  const alias = qb.alias;
+  if (query.startingAfter) {
+    const cursor = await qb
+      .clone()
+      .select([`${alias}.id`, `${alias}.createdAt`])
+      .where(`${alias}.id = :cursor`, { cursor: query.startingAfter })
+      .getOne();
+    if (!cursor) throw new ProblemException(400, 'invalid_cursor', 'startingAfter does not name an object of this list.', { errors: [{ field: 'startingAfter', message: 'unknown id' }] });
+    qb.andWhere(
+      new Brackets((w) =>
+        w.where(`${alias}.createdAt < :cursorCreated`).orWhere(`${alias}.createdAt = :cursorCreated AND ${alias}.id < :cursorId`),
+      ),
+      { cursorCreated: cursor.createdAt, cursorId: cursor.id },
+    );
+  }
+  const rows = await qb.orderBy(`${alias}.createdAt`, 'DESC').addOrderBy(`${alias}.id`, 'DESC').take(query.limit + 1).getMany();
+  const hasMore = rows.length > query.limit;
+  const data = rows.slice(0, query.limit);
+  return { data, hasMore, nextCursor: hasMore ? data[data.length - 1].id : null };
+}
+
+/** OpenAPI shape of a page of T. */
+export function PageDto<T>(item: new () => T) {
+  class PageOf {
+    @ApiProperty({ type: [item] })
+    data: T[];
+
+    @ApiProperty({ example: false })
+    hasMore: boolean;
+
+    @ApiProperty({ type: String, nullable: true, example: null, description: 'Pass as startingAfter to get the next page' })
+    nextCursor: string | null;
+  }
+  Object.defineProperty(PageOf, 'name', { value: `${item.name.replace(/Response$/, '')}Page` });
+  return PageOf;
+}

@@ -1,0 +1,28 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { StripeContext } from '@app/stripe';
+
+class StripeConfigResponse {
+  @ApiPropertyOptional({ example: 'pk_test_51H...', nullable: true, type: String, description: 'For front ends collecting card details with Stripe.js / Elements' })
+  publishableKey: string | null;
+
+  @ApiProperty({ example: false, description: 'True when no real Stripe account is used (in-process emulator): no real money moves' })
+  sandbox: boolean;
+
+  @ApiProperty({ example: false, description: 'True when a live key is configured' })
+  livemode: boolean;
+}
+
+@ApiTags('config')
+@ApiBearerAuth()
+@Controller('v1/config')
+export class StripeConfigController {
+  constructor(private readonly stripe: StripeContext) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Client configuration: the Stripe publishable key and whether this is a sandbox' })
+  @ApiOkResponse({ type: StripeConfigResponse })
+  get(): StripeConfigResponse {
+    return { publishableKey: this.stripe.publishableKey, sandbox: this.stripe.mode === 'sandbox', livemode: this.stripe.livemode };
+  }
+}

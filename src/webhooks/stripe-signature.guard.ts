@@ -1,0 +1,35 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { FastifyRequest } from 'fastify';
+import type { AppConfig } from '../config/configuration';
+import { ProblemException } from '../common/errors/problem';
+import { verifyStripeSignature } from './stripe-signature';
+import { WEBHOOK_STRIPE_CONTEXT, WebhookStripeContext } from './webhook-context';
+
+/** Lets through only requests whose raw bytes carry a valid Stripe v1 signature under one of our secrets. */
+@Injectable()
+export class StripeSignatureGuard implements CanActivate {
+  private readonly toleranceSeconds: number;
+
+  constructor(
+    @Inject(WEBHOOK_STRIPE_CONTEXT) private readonly stripe: WebhookStripeContext,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.toleranceSeconds = config.get('webhooks.toleranceSeconds', { infer: true });
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<FastifyRequest & { rawBody?: Buffer }>();
+    const rawBody = request.rawBody;
+    const failure = rawBody
+      ? verifyStripeSignature(request.headers['stripe-signature'], rawBody, { secrets: this.stripe.webhookSecrets, toleranceSeconds: this.toleranceSeconds })
+      : 'missing_body';
+    if (failure) {
+      // One code for every failure: the caller learns nothing about which check it passed.
+      throw new ProblemException(400, 'invalid_signature', 'The Stripe-Signature header is missing, malformed, outside the tolerance or does not match.', {
+        reason: failure === 'missing_header' || failure === 'malformed_header' ? failure : undefined,
+      });
+    }
+    return true;
+  }
+}

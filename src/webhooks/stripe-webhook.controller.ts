@@ -1,0 +1,47 @@
+import { Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Public } from '../common/auth/public.decorator';
+import { ProblemException } from '../common/errors/problem';
+import { isStripeEvent, objectIdOf } from './stripe-event';
+import { StripeSignatureGuard } from './stripe-signature.guard';
+import { WEBHOOK_STRIPE_CONTEXT, WebhookStripeContext } from './webhook-context';
+import { WebhookInboxWriter } from './webhook-inbox.writer';
+
+/**
+ * Stripe's delivery endpoint: verify, store, answer. The handlers run later in the worker, so the
+ * answer never waits for them and a slow or failing handler never makes Stripe retry.
+ */
+@ApiTags('webhooks')
+@Public()
+@Controller('v1/webhooks')
+export class StripeWebhookController {
+  constructor(
+    private readonly inbox: WebhookInboxWriter,
+    @Inject(WEBHOOK_STRIPE_CONTEXT) private readonly stripe: WebhookStripeContext,
+  ) {}
+
+  @Post('stripe')
+  @HttpCode(200)
+  @UseGuards(StripeSignatureGuard)
+  @ApiOperation({ summary: 'Stripe delivers events here (authenticated by Stripe-Signature, not an API key): stored, answered 200, processed asynchronously' })
+  @ApiHeader({ name: 'Stripe-Signature', required: true, description: 't=<unix>,v1=<hex HMAC-SHA256 of "t.rawBody">' })
+  async receive(@Req() request: FastifyRequest & { rawBody?: Buffer }): Promise<{ received: true }> {
+    const event = request.body;
+    if (!isStripeEvent(event)) throw new ProblemException(400, 'not_a_stripe_event', 'The signed body is not a Stripe event.');
+    const ignored = event.livemode !== this.stripe.livemode;
+    await this.inbox.write({
+      id: event.id,
+      type: event.type,
+      livemode: event.livemode,
+      apiVersion: event.api_version ?? null,
+      stripeCreated: event.created,
+      objectId: objectIdOf(event),
+      payload: (request.rawBody as Buffer).toString('utf8'),
+      status: ignored ? 'ignored' : 'pending',
+      note: ignored ? `livemode ${event.livemode} does not match the configured ${this.stripe.livemode ? 'live' : 'test'} key` : null,
+      source: 'webhook',
+    });
+    return { received: true };
+  }
+}

@@ -1,0 +1,140 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ProblemException } from '../common/errors/problem';
+
+export interface InboxRow {
+  id: string;
+  type: string;
+  livemode: boolean;
+  apiVersion: string | null;
+  stripeCreated: number;
+  objectId: string | null;
+  /** The event as JSON text (the exact bytes received, for deliveries). */
+  payload: string;
+  status: 'pending' | 'ignored';
+  note: string | null;
+  source: 'webhook' | 'reconciliation';
+}
+
+interface Waiter {
+  row: InboxRow;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+const COLUMNS = 10;
+const MAX_BATCH = 500;
+// Concurrent INSERTs; the rest of the pool stays free for workers, operators and the API.
+const MAX_IN_FLIGHT = 4;
+// How long the first event of a batch waits for company: far below a request's own cost.
+const LINGER_MS = 1;
+
+const SQL_PREFIX = `INSERT INTO webhook_events (id, type, livemode, api_version, stripe_created, object_id, payload, status, note, source) VALUES `;
+const SQL_SUFFIX = ` ON CONFLICT (id) DO NOTHING RETURNING id`;
+
+function statement(count: number): string {
+  const tuples: string[] = [];
+  for (let r = 0; r < count; r++) {
+    const b = r * COLUMNS;
+    tuples.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::jsonb, $${b + 8}, $${b + 9}, $${b + 10})`);
+  }
+  return SQL_PREFIX + tuples.join(', ') + SQL_SUFFIX;
+}
+
+function params(rows: InboxRow[]): unknown[] {
+  const out: unknown[] = [];
+  for (const r of rows) out.push(r.id, r.type, r.livemode, r.apiVersion, r.stripeCreated, r.objectId, r.payload, r.status, r.note, r.source);
+  return out;
+}
+
+// SQLSTATE class 22 (data exception: a body Postgres cannot store, e.g. \u0000 in jsonb) concerns one row, not the batch.
+const isDataError = (error: unknown) => typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('22');
+
+/**
+ * Group commit for the inbox. Concurrent deliveries share one multi-row INSERT (its own transaction);
+ * each caller is released only once that statement has COMMITTED, so a 200 is never given for an event
+ * that is not durably stored, yet the database sees one commit per batch instead of one per event.
+ */
+@Injectable()
+export class WebhookInboxWriter implements OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookInboxWriter.name);
+  private queue: Waiter[] = [];
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly committedListeners: Array<() => void> = [];
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Called after every committed batch (the worker uses it to start at once). */
+  onCommitted(listener: () => void): void {
+    this.committedListeners.push(listener);
+  }
+
+  /** Resolves once the row is committed (or was already there); rejects with a 503 problem otherwise. */
+  write(row: InboxRow): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ row, resolve, reject });
+      if (this.queue.length >= MAX_BATCH) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), LINGER_MS);
+    });
+  }
+
+  /** Direct insert of already-known events (reconciliation); returns the ids that were new. */
+  async insertMany(rows: InboxRow[]): Promise<string[]> {
+    const inserted: string[] = [];
+    for (let i = 0; i < rows.length; i += MAX_BATCH) {
+      const chunk = rows.slice(i, i + MAX_BATCH);
+      const result: Array<{ id: string }> = await this.dataSource.query(statement(chunk.length), params(chunk));
+      inserted.push(...result.map((r) => r.id));
+    }
+    return inserted;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    while (this.queue.length > 0 || this.inFlight > 0) {
+      this.flush();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  private flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.queue.length > 0 && this.inFlight < MAX_IN_FLIGHT) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      this.inFlight++;
+      void this.commit(batch).finally(() => {
+        this.inFlight--;
+        if (this.queue.length > 0) this.flush();
+      });
+    }
+  }
+
+  private async commit(batch: Waiter[]): Promise<void> {
+    // The same event delivered twice within one batch needs one row; both callers get the answer.
+    const unique = new Map<string, Waiter[]>();
+    for (const w of batch) {
+      const same = unique.get(w.row.id);
+      if (same) same.push(w);
+      else unique.set(w.row.id, [w]);
+    }
+    const rows = [...unique.values()].map((ws) => ws[0].row);
+    try {
+      await this.dataSource.query(statement(rows.length), params(rows));
+      for (const w of batch) w.resolve();
+      for (const listener of this.committedListeners) listener();
+    } catch (error) {
+      if (isDataError(error) && rows.length > 1) {
+        // Store every storable row; only the offending one is refused.
+        await Promise.all([...unique.values()].map((ws) => this.commit(ws)));
+        return;
+      }
+      this.logger.warn({ err: error, events: rows.length }, 'Inbox insert failed: answering 503 so that Stripe retries');
+      const problem = new ProblemException(503, 'inbox_unavailable', 'The event could not be stored; retry later.', {}, { 'Retry-After': '5' });
+      for (const w of batch) w.reject(problem);
+    }
+  }
+}
