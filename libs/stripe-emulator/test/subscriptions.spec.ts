@@ -45,7 +45,12 @@ describe('Subscriptions and invoices', () => {
     });
     expect(sub.items.data[0].current_period_end).toBeGreaterThan(sub.items.data[0].current_period_start);
 
-    await h.stripe.paymentIntents.confirm(invoice.payment_intent.id, { payment_method: 'pm_card_visa' });
+    const paid = await h.stripe.paymentIntents.confirm(invoice.payment_intent.id, { payment_method: 'pm_card_visa' });
+    expect((paid as unknown as { invoice: string }).invoice).toBe(invoice.id);
+    const payments = await h.stripe.invoicePayments.list({
+      payment: { type: 'payment_intent', payment_intent: paid.id },
+    });
+    expect(payments.data.map((p) => [p.invoice, p.status, p.amount_paid])).toEqual([[invoice.id, 'paid', 1500]]);
     const active = await h.stripe.subscriptions.retrieve(sub.id, { expand: ['latest_invoice'] });
     expect(active.status).toBe('active');
     expect(active.latest_invoice).toMatchObject({ status: 'paid', amount_paid: 1500, amount_remaining: 0 });

@@ -123,6 +123,8 @@ export function createSubscriptionInvoice(
       customer: customer.id,
       description: period.billingReason === 'subscription_create' ? 'Subscription creation' : 'Subscription update',
       setup_future_usage: 'off_session',
+      // Dropped from the object in newer API versions, still what most integrations read.
+      invoice: invoice.id,
     });
     em.store.meta(pi.id).invoice = invoice.id;
     invoice.payment_intent = pi.id;
@@ -239,6 +241,19 @@ export function registerInvoices(router: Router, em: Emulator): void {
       offSession: bool(params, 'off_session') ?? true,
     });
     return invoice;
+  });
+
+  router.add('GET', '/v1/invoice_payments', ({ params }) => {
+    checkParams(params, { ...LIST_SPEC, invoice: true, payment: { type: true, payment_intent: true }, status: true });
+    const payments = em.store
+      .list('invoice', (i) => !params.invoice || i.id === params.invoice)
+      .flatMap((i) => [...i.payments.data].reverse())
+      .filter(
+        (p) =>
+          (!params.payment?.payment_intent || p.payment.payment_intent === params.payment.payment_intent) &&
+          (!params.status || p.status === params.status),
+      );
+    return paginate(payments, params, '/v1/invoice_payments');
   });
 
   router.add('GET', '/v1/invoices', ({ params }) => {

@@ -14,7 +14,7 @@ export interface ConfirmOptions {
   forceDecline?: boolean;
 }
 
-const DOC = 'https://stripe.com/docs/error-codes';
+const docUrl = (code: string) => `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`;
 
 /** Runs the card's documented outcome; a decline answers 402 after the intent has been updated. */
 export function confirmIntent(
@@ -109,7 +109,7 @@ function decline(
     charge: charge.id,
     code,
     decline_code: declineCode,
-    doc_url: `${DOC}#${code}`,
+    doc_url: docUrl(code),
     message,
     payment_method: clone(pm),
     type: 'card_error',
@@ -135,7 +135,7 @@ export function completeAuthentication(em: Emulator, pi: StripeObject, pm: Strip
   pi.payment_method = null;
   pi.last_payment_error = {
     code: 'payment_intent_authentication_failure',
-    doc_url: `${DOC}#payment-intent-authentication-failure`,
+    doc_url: docUrl('payment_intent_authentication_failure'),
     message:
       'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
     payment_method: clone(pm),
