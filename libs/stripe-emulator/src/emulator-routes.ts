@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { Emulator } from './core/emulator';
 import { StripeApiError } from './core/errors';
+import { newId } from './core/ids';
 import { StripeObject } from './core/store';
 
 /** Test-only transitions that Stripe drives itself (3-D Secure page, refund settlement, billing clock). */
@@ -37,6 +38,7 @@ export function handleEmulatorRoute(
   raw: string,
   res: http.ServerResponse,
 ): void {
+  res.setHeader('Request-Id', newId('req'));
   const path = url.pathname.replace(/\/+$/, '');
   const body = parseJson(raw);
   const segments = path.split('/').slice(2);

@@ -82,6 +82,24 @@ describe('Wire protocol, lists and auth', () => {
     expect(metaErr.statusCode).toBe(400);
   });
 
+  it('accepts both expand[]= and expand[0]= on raw requests', async () => {
+    const pi = await h.stripe.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
+    for (const query of ['expand[]=latest_charge', 'expand[0]=latest_charge&client_secret=ignored']) {
+      const res = await fetch(`${h.emulator.url}/v1/payment_intents/${pi.id}?${query}`, {
+        headers: { Authorization: `Bearer ${h.emulator.secretKey}` },
+      });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as any).latest_charge).toMatchObject({ object: 'charge', payment_intent: pi.id });
+    }
+    const control = await fetch(`${h.emulator.url}/_emulator/requests`);
+    expect(control.headers.get('request-id')).toMatch(/^req_/);
+  });
+
   it('rejects unknown parameters naming them', async () => {
     const err = await h.stripe.customers
       .create({ email: 'a@example.com', foo: 'bar' } as Stripe.CustomerCreateParams)
