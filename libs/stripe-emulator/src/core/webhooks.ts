@@ -51,7 +51,8 @@ export class WebhookDispatcher {
     if (!event || !endpoint || endpoint.deleted || endpoint.status !== 'enabled') return;
     const secret: string = this.em.store.meta(endpointId).secret;
     const body = JSON.stringify(event, null, 2);
-    const timestamp = Math.floor(this.em.nowMs() / 1000);
+    // Receivers check t against their own clock, so /_emulator/clock offsets stay out of it.
+    const timestamp = Math.floor(this.em.opts.now() / 1000);
     const url = new URL(endpoint.url);
     const client = url.protocol === 'https:' ? https : http;
     let settled = false;
