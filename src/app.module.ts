@@ -4,6 +4,8 @@ import { CommonModule } from './common/common.module';
 import type { AppConfig } from './config/configuration';
 import { StripeProviderModule } from './stripe/stripe-provider.module';
 import { CustomersModule } from './customers/customers.module';
+import { PaymentsModule } from './payments/payments.module';
+import { RefundsModule } from './refunds/refunds.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -19,6 +21,8 @@ export class AppModule {
         DatabaseModule,
         CommonModule,
         HealthModule,
+        RefundsModule,
+        PaymentsModule,
         CustomersModule,
         StripeProviderModule,
         WebhooksModule,

@@ -1,3 +1,4 @@
+import { StripeContext } from '@app/stripe';
 import { query } from './utils/database';
 import { bootApp, TestApp } from './utils/app';
 
@@ -8,7 +9,7 @@ describe('customers (sandbox: in-process emulator)', () => {
     t = await bootApp();
     const config = await t.request({ url: '/v1/config' });
     expect(config.json()).toEqual({ publishableKey: null, sandbox: true, livemode: false });
-    emulatorUrl = t.app.get((await import('@app/stripe')).StripeContext).emulatorUrl!;
+    emulatorUrl = t.app.get(StripeContext).emulatorUrl!;
   });
   afterAll(() => t.close());
 

@@ -10,8 +10,9 @@ export class RefundEntity {
   id: string;
 
   @Index('refunds_stripe_refund_id_key', { unique: true })
-  @Column({ name: 'stripe_refund_id', type: 'text' })
-  stripeRefundId: string;
+  /** Null while the refund is reserved here and not yet created at Stripe. */
+  @Column({ name: 'stripe_refund_id', type: 'text', nullable: true })
+  stripeRefundId: string | null;
 
   @Column({ name: 'payment_id', type: 'uuid' })
   paymentId: string;
@@ -33,6 +34,10 @@ export class RefundEntity {
 
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   metadata: Record<string, string>;
+
+  /** `created` of the last Stripe event applied (older events are ignored). */
+  @Column({ name: 'stripe_event_created', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  stripeEventCreated: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

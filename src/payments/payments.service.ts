@@ -1,0 +1,181 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import Stripe from 'stripe';
+import { Repository } from 'typeorm';
+import { InjectStripe, stripeErrorToProblem } from '@app/stripe';
+import { ProblemException } from '../common/errors/problem';
+import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
+import { CustomersService } from '../customers/customers.service';
+import { CreatePaymentDto } from './dto/create-payment.dto';
+import { CancelPaymentDto, CapturePaymentDto, ConfirmPaymentDto, ListPaymentsQuery } from './dto/payment-actions.dto';
+import { paginate, Page } from './http/pagination';
+import { PaymentEntity } from './payment.entity';
+import { CANCELABLE, CONFIRMABLE, PAYMENT_STATE_COLUMNS, paymentStateValues, paymentWriteGuard } from './payment-intent-state';
+import { localIdOf, withLocalId } from './stripe-metadata';
+
+const STATE_PARAMS = PAYMENT_STATE_COLUMNS.length; // 13
+
+@Injectable()
+export class PaymentsService {
+  constructor(
+    @InjectRepository(PaymentEntity) private readonly payments: Repository<PaymentEntity>,
+    @InjectStripe() private readonly stripe: Stripe,
+    private readonly customers: CustomersService,
+  ) {}
+
+  /** `id` is the operation id: a retry with the same Idempotency-Key reuses the Stripe key and converges on one row. */
+  async create(id: string, dto: CreatePaymentDto): Promise<PaymentEntity> {
+    const customer = dto.customerId ? await this.customers.getActive(dto.customerId) : null;
+    if (dto.confirm && !dto.paymentMethod) {
+      throw new ProblemException(400, 'validation_failed', 'confirm needs a paymentMethod.', { errors: [{ field: 'paymentMethod', message: 'is required when confirm is true' }] });
+    }
+    try {
+      const intent = await this.stripe.paymentIntents.create(
+        {
+          amount: dto.amount,
+          currency: dto.currency,
+          customer: customer?.stripeCustomerId,
+          payment_method: dto.paymentMethod,
+          // Without a return URL only methods that need no redirect can work (cards, 3-D Secure included).
+          automatic_payment_methods: dto.returnUrl ? undefined : { enabled: true, allow_redirects: 'never' },
+          confirm: dto.confirm,
+          capture_method: dto.captureMethod,
+          description: dto.description,
+          receipt_email: dto.receiptEmail,
+          return_url: dto.confirm ? dto.returnUrl : undefined,
+          metadata: withLocalId(dto.metadata, id),
+        },
+        { idempotencyKey: `payments.create:${id}` },
+      );
+      await this.upsert(id, customer?.id ?? null, intent);
+    } catch (error) {
+      await this.recordDecline(error, id, customer?.id ?? null);
+      throw error;
+    }
+    return this.get(id);
+  }
+
+  async get(id: string): Promise<PaymentEntity> {
+    const payment = await this.payments.findOneBy({ id });
+    if (!payment) throw new ProblemException(404, 'payment_not_found', `No payment ${id}.`);
+    return payment;
+  }
+
+  list(query: ListPaymentsQuery): Promise<Page<PaymentEntity>> {
+    const qb = this.payments.createQueryBuilder('p');
+    if (query.customerId) qb.andWhere('p.customerId = :customerId', { customerId: query.customerId });
+    if (query.status) qb.andWhere('p.status = :status', { status: query.status });
+    return paginate(qb, query);
+  }
+
+  async confirm(id: string, operationId: string, dto: ConfirmPaymentDto): Promise<PaymentEntity> {
+    const payment = await this.get(id);
+    this.assertStatus(payment, CONFIRMABLE, 'confirmed');
+    if (payment.status === 'requires_payment_method' && !dto.paymentMethod) {
+      throw new ProblemException(400, 'validation_failed', 'This payment has no payment method yet.', { errors: [{ field: 'paymentMethod', message: 'is required' }] });
+    }
+    try {
+      const intent = await this.stripe.paymentIntents.confirm(
+        payment.stripePaymentIntentId,
+        { payment_method: dto.paymentMethod, return_url: dto.returnUrl },
+        { idempotencyKey: `payments.confirm:${id}:${operationId}` },
+      );
+      await this.upsert(id, payment.customerId, intent);
+    } catch (error) {
+      await this.recordDecline(error, id, payment.customerId);
+      throw error;
+    }
+    return this.get(id);
+  }
+
+  async capture(id: string, operationId: string, dto: CapturePaymentDto): Promise<PaymentEntity> {
+    const payment = await this.get(id);
+    this.assertStatus(payment, ['requires_capture'], 'captured');
+    if (dto.amount !== undefined && dto.amount > payment.amountCapturable) {
+      throw new ProblemException(400, 'validation_failed', `At most ${payment.amountCapturable} can be captured.`, {
+        errors: [{ field: 'amount', message: `must be at most amountCapturable (${payment.amountCapturable})` }],
+      });
+    }
+    const intent = await this.stripe.paymentIntents.capture(
+      payment.stripePaymentIntentId,
+      { amount_to_capture: dto.amount },
+      { idempotencyKey: `payments.capture:${id}:${operationId}` },
+    );
+    await this.upsert(id, payment.customerId, intent);
+    return this.get(id);
+  }
+
+  async cancel(id: string, operationId: string, dto: CancelPaymentDto): Promise<PaymentEntity> {
+    const payment = await this.get(id);
+    this.assertStatus(payment, CANCELABLE, 'canceled');
+    const intent = await this.stripe.paymentIntents.cancel(
+      payment.stripePaymentIntentId,
+      { cancellation_reason: dto.reason },
+      { idempotencyKey: `payments.cancel:${id}:${operationId}` },
+    );
+    await this.upsert(id, payment.customerId, intent);
+    return this.get(id);
+  }
+
+  /** Retrieves the intent from Stripe and applies it (used by `?sync=true` and by reconciliation). */
+  async syncFromStripe(paymentId: string): Promise<ApplyResult> {
+    const payment = await this.get(paymentId);
+    return this.applyStripePaymentIntent(await this.stripe.paymentIntents.retrieve(payment.stripePaymentIntentId));
+  }
+
+  /**
+   * Mirrors a Stripe PaymentIntent into its row (webhooks, reconciliation, sync). Why one conditional
+   * UPDATE: deliveries come out of order and from several instances at once, so the database decides.
+   * It never leaves succeeded/canceled, skips events older than the last applied `eventCreated`
+   * (same second: the status later in the normal order wins), and a fresh retrieve (no eventCreated)
+   * always applies except out of a final status. amountRefunded is owned by refunds, not touched here.
+   */
+  async applyStripePaymentIntent(intent: Stripe.PaymentIntent, opts: ApplyOptions = {}): Promise<ApplyResult> {
+    const localId = localIdOf(intent.metadata) ?? null;
+    const sets = PAYMENT_STATE_COLUMNS.slice(1)
+      .map((col, i) => (col === 'client_secret' ? `${col} = coalesce($${i + 3}, cur.${col})` : `${col} = $${i + 3}`))
+      .join(', ');
+    const ev = `$${STATE_PARAMS + 2}::bigint`;
+    const [rows]: [Array<{ id: string }>, number] = await this.payments.query(
+      `UPDATE payments AS cur SET ${sets}, stripe_event_created = coalesce(${ev}, cur.stripe_event_created), updated_at = now()
+       WHERE (cur.id = $1::uuid OR cur.stripe_payment_intent_id = $2) AND ${paymentWriteGuard('cur', '$7::text', ev)}
+       RETURNING cur.id`,
+      [localId, ...paymentStateValues(intent), opts.eventCreated ?? null],
+    );
+    if (rows.length) return 'applied';
+    const exists = await this.payments.exists({ where: localId ? [{ id: localId }, { stripePaymentIntentId: intent.id }] : { stripePaymentIntentId: intent.id } });
+    if (exists) return 'stale';
+    return localId ? 'not_yet' : 'foreign';
+  }
+
+  /** Writes what Stripe answered to our own call: creates the row on first sight, else the same guarded update. */
+  private async upsert(id: string, customerId: string | null, intent: Stripe.PaymentIntent): Promise<void> {
+    const columns = ['id', 'customer_id', ...PAYMENT_STATE_COLUMNS];
+    const placeholders = columns.map((col, i) => `$${i + 1}${col === 'next_action' || col === 'last_payment_error' || col === 'metadata' ? '::jsonb' : ''}`);
+    const updates = PAYMENT_STATE_COLUMNS.slice(1)
+      .map((col) => `${col} = ${col === 'client_secret' ? `coalesce(EXCLUDED.${col}, payments.${col})` : `EXCLUDED.${col}`}`)
+      .join(', ');
+    await this.payments.query(
+      `INSERT INTO payments (${columns.join(', ')}) VALUES (${placeholders.join(', ')})
+       ON CONFLICT (id) DO UPDATE SET ${updates}, updated_at = now()
+       WHERE ${paymentWriteGuard('payments', 'EXCLUDED.status', 'NULL::bigint')}`,
+      [id, customerId, ...paymentStateValues(intent)],
+    );
+  }
+
+  /** A decline is an answer about the intent: store what Stripe now says before the 402 goes out. */
+  private async recordDecline(error: unknown, id: string, customerId: string | null): Promise<void> {
+    if (!(error instanceof Stripe.errors.StripeCardError) || !error.payment_intent) return;
+    await this.upsert(id, customerId, error.payment_intent);
+    const mapped = stripeErrorToProblem(error)!;
+    const { type: _t, title: _ti, status, detail, code, ...extensions } = mapped.problem;
+    throw new ProblemException(status, code, detail, { ...extensions, paymentId: id }, mapped.headers);
+  }
+
+  private assertStatus(payment: PaymentEntity, allowed: string[], verb: string): void {
+    if (allowed.includes(payment.status)) return;
+    throw new ProblemException(409, `payment_not_${verb === 'captured' ? 'capturable' : verb === 'canceled' ? 'cancelable' : 'confirmable'}`, `A payment in status ${payment.status} cannot be ${verb}; allowed from: ${allowed.join(', ')}.`, {
+      paymentStatus: payment.status,
+    });
+  }
+}

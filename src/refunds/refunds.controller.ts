@@ -1,0 +1,43 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { OperationId } from '../common/idempotency/operation-id.decorator';
+import { ApiEndpoint } from '../payments/http/api-endpoint.decorator';
+import { Page, PageDto } from '../payments/http/pagination';
+import { CreateRefundDto } from './dto/create-refund.dto';
+import { ListRefundsQuery } from './dto/list-refunds.query';
+import { RefundResponse, toRefundResponse } from './dto/refund.response';
+import { RefundsService } from './refunds.service';
+
+const RefundPage = PageDto(RefundResponse);
+
+@ApiTags('refunds')
+@Controller('v1/refunds')
+export class RefundsController {
+  constructor(private readonly refunds: RefundsService) {}
+
+  @Post()
+  @ApiEndpoint({
+    summary: 'Refund a succeeded payment, fully or partly',
+    description: 'The amount is checked against what was received minus every refund not failed or canceled (in-flight ones included) before Stripe is called.',
+    status: 201,
+    response: RefundResponse,
+    errors: [400, 404, 409, 422, 429, 502],
+    idempotent: true,
+  })
+  async create(@OperationId() operationId: string, @Body() dto: CreateRefundDto): Promise<RefundResponse> {
+    return toRefundResponse(await this.refunds.create(operationId, dto));
+  }
+
+  @Get()
+  @ApiEndpoint({ summary: 'List refunds, newest first, optionally of one payment', response: RefundPage, errors: [400] })
+  async list(@Query() query: ListRefundsQuery): Promise<Page<RefundResponse>> {
+    const page = await this.refunds.list(query);
+    return { ...page, data: page.data.map(toRefundResponse) };
+  }
+
+  @Get(':id')
+  @ApiEndpoint({ summary: 'Get a refund', response: RefundResponse, errors: [400, 404] })
+  async get(@Param('id', ParseUUIDPipe) id: string): Promise<RefundResponse> {
+    return toRefundResponse(await this.refunds.get(id));
+  }
+}

@@ -1,0 +1,162 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import Stripe from 'stripe';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { InjectStripe } from '@app/stripe';
+import { ProblemException } from '../common/errors/problem';
+import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
+import { paginate, Page } from '../payments/http/pagination';
+import { callerMetadata, localIdOf, withLocalId } from '../payments/stripe-metadata';
+import { CreateRefundDto } from './dto/create-refund.dto';
+import { ListRefundsQuery } from './dto/list-refunds.query';
+import { RefundEntity } from './refund.entity';
+
+interface LockedPayment {
+  id: string;
+  stripe_payment_intent_id: string;
+  status: string;
+  amount_received: string;
+  currency: string;
+}
+
+const ORDER = `ARRAY['pending','requires_action','succeeded','failed','canceled']::text[]`;
+
+@Injectable()
+export class RefundsService {
+  constructor(
+    @InjectRepository(RefundEntity) private readonly refunds: Repository<RefundEntity>,
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectStripe() private readonly stripe: Stripe,
+  ) {}
+
+  /**
+   * Reserve, then call Stripe. The reservation (a `pending` row without Stripe id) is written while the
+   * payment row is locked, so two concurrent refunds can never together exceed what was received.
+   * A definitive Stripe refusal releases it; an unknown outcome (5xx, timeout) keeps it, and a retry
+   * with the same Idempotency-Key (same operation id, same Stripe key) completes it.
+   */
+  async create(id: string, dto: CreateRefundDto): Promise<RefundEntity> {
+    const { payment, refund } = await this.db.transaction((m) => this.reserve(m, id, dto));
+    let created: Stripe.Refund;
+    try {
+      created = await this.stripe.refunds.create(
+        { payment_intent: payment.stripe_payment_intent_id, amount: refund.amount, reason: dto.reason, metadata: withLocalId(dto.metadata, id) },
+        { idempotencyKey: `refunds.create:${id}` },
+      );
+    } catch (error) {
+      if (isDefinitiveRefusal(error)) await this.refunds.query(`DELETE FROM refunds WHERE id = $1 AND stripe_refund_id IS NULL`, [id]);
+      throw error;
+    }
+    await this.applyStripeRefund(created);
+    return this.get(id);
+  }
+
+  async get(id: string): Promise<RefundEntity> {
+    const refund = await this.refunds.findOneBy({ id });
+    if (!refund) throw new ProblemException(404, 'refund_not_found', `No refund ${id}.`);
+    return refund;
+  }
+
+  list(query: ListRefundsQuery): Promise<Page<RefundEntity>> {
+    const qb = this.refunds.createQueryBuilder('r');
+    if (query.paymentId) qb.andWhere('r.paymentId = :paymentId', { paymentId: query.paymentId });
+    return paginate(qb, query);
+  }
+
+  /** Retrieves the refund from Stripe and applies it (reconciliation). A reservation is looked up by our id in metadata. */
+  async syncFromStripe(refundId: string): Promise<ApplyResult> {
+    const refund = await this.get(refundId);
+    if (refund.stripeRefundId) return this.applyStripeRefund(await this.stripe.refunds.retrieve(refund.stripeRefundId));
+    const [payment] = await this.db.query(`SELECT stripe_payment_intent_id FROM payments WHERE id = $1`, [refund.paymentId]);
+    for await (const candidate of this.stripe.refunds.list({ payment_intent: payment.stripe_payment_intent_id, limit: 100 })) {
+      if (localIdOf(candidate.metadata) === refundId) return this.applyStripeRefund(candidate);
+    }
+    return 'not_yet';
+  }
+
+  /**
+   * Mirrors a Stripe refund into its row and recomputes the payment's amountRefunded (sum of succeeded
+   * and pending refunds known to Stripe) in the same transaction. Why conditional: events arrive out of
+   * order and concurrently. failed and canceled are final; succeeded may still become failed (Stripe
+   * does that); events older than the last applied are skipped (same second: later status wins); a fresh
+   * retrieve (no eventCreated) always applies except out of a final status.
+   */
+  async applyStripeRefund(refund: Stripe.Refund, opts: ApplyOptions = {}): Promise<ApplyResult> {
+    const localId = localIdOf(refund.metadata) ?? null;
+    return this.db.transaction(async (m) => {
+      const [rows]: [Array<{ id: string; payment_id: string }>, number] = await m.query(
+        `UPDATE refunds AS cur SET stripe_refund_id = $2, amount = $3, status = $4, reason = $5, failure_reason = $6, metadata = $7::jsonb,
+           stripe_event_created = coalesce($8::bigint, cur.stripe_event_created), updated_at = now()
+         WHERE (cur.id = $1::uuid OR cur.stripe_refund_id = $2)
+           AND (cur.status NOT IN ('failed','canceled') OR cur.status = $4)
+           AND ($8::bigint IS NULL OR cur.stripe_event_created IS NULL OR $8::bigint > cur.stripe_event_created
+                OR ($8::bigint = cur.stripe_event_created AND array_position(${ORDER}, $4::text) >= array_position(${ORDER}, cur.status)))
+         RETURNING cur.id, cur.payment_id`,
+        [localId, refund.id, refund.amount, refund.status, refund.reason ?? null, refund.failure_reason ?? null, JSON.stringify(callerMetadata(refund.metadata)), opts.eventCreated ?? null],
+      );
+      if (rows.length) {
+        await this.recomputeAmountRefunded(m, rows[0].payment_id);
+        return 'applied';
+      }
+      const exists = await m.getRepository(RefundEntity).exists({ where: localId ? [{ id: localId }, { stripeRefundId: refund.id }] : { stripeRefundId: refund.id } });
+      if (exists) return 'stale';
+      return localId ? 'not_yet' : 'foreign';
+    });
+  }
+
+  private async reserve(m: EntityManager, id: string, dto: CreateRefundDto): Promise<{ payment: LockedPayment; refund: RefundEntity }> {
+    const [payment]: LockedPayment[] = await m.query(
+      `SELECT id, stripe_payment_intent_id, status, amount_received, currency FROM payments WHERE id = $1 FOR UPDATE`,
+      [dto.paymentId],
+    );
+    if (!payment) throw new ProblemException(404, 'payment_not_found', `No payment ${dto.paymentId}.`);
+    const existing = await m.getRepository(RefundEntity).findOneBy({ id });
+    if (existing) return { payment, refund: existing }; // a retry of this very operation: already reserved
+    if (payment.status !== 'succeeded') {
+      throw new ProblemException(409, 'payment_not_refundable', `Only a succeeded payment can be refunded; this one is ${payment.status}.`, { paymentStatus: payment.status });
+    }
+    const [{ reserved }] = await m.query(
+      `SELECT coalesce(sum(amount), 0)::bigint AS reserved FROM refunds WHERE payment_id = $1 AND status NOT IN ('failed', 'canceled')`,
+      [payment.id],
+    );
+    const refundable = Number(payment.amount_received) - Number(reserved);
+    if (refundable <= 0) throw new ProblemException(409, 'payment_fully_refunded', 'Everything received for this payment is already refunded (or being refunded).', { refundableAmount: 0 });
+    const amount = dto.amount ?? refundable;
+    if (amount > refundable) {
+      throw new ProblemException(409, 'refund_exceeds_refundable', `At most ${refundable} can still be refunded.`, { refundableAmount: refundable });
+    }
+    const refund = m.getRepository(RefundEntity).create({
+      id,
+      stripeRefundId: null,
+      paymentId: payment.id,
+      amount,
+      currency: payment.currency,
+      status: 'pending',
+      reason: dto.reason ?? null,
+      failureReason: null,
+      metadata: dto.metadata ?? {},
+    });
+    await m.getRepository(RefundEntity).insert(refund);
+    return { payment, refund };
+  }
+
+  private async recomputeAmountRefunded(m: EntityManager, paymentId: string): Promise<void> {
+    await m.query(
+      `UPDATE payments SET amount_refunded = (
+         SELECT coalesce(sum(amount), 0) FROM refunds WHERE payment_id = $1 AND stripe_refund_id IS NOT NULL AND status IN ('succeeded', 'pending')
+       ), updated_at = now() WHERE id = $1`,
+      [paymentId],
+    );
+  }
+}
+
+/** Stripe answered and said no: nothing was created, so the reservation can go. */
+function isDefinitiveRefusal(error: unknown): boolean {
+  return (
+    error instanceof Stripe.errors.StripeInvalidRequestError ||
+    error instanceof Stripe.errors.StripeCardError ||
+    error instanceof Stripe.errors.StripeIdempotencyError ||
+    error instanceof Stripe.errors.StripeAuthenticationError ||
+    error instanceof Stripe.errors.StripePermissionError
+  );
+}

@@ -1,0 +1,44 @@
+import { StripeContext } from '@app/stripe';
+import type { TestApp } from './utils/app';
+
+export interface EmulatorRequest {
+  method: string;
+  path: string;
+  idempotencyKey: string | null;
+  status: number | null;
+  replayed: boolean;
+  faulted: boolean;
+}
+
+/** The Stripe emulator behind a booted app (sandbox mode), seen through its test-only routes. */
+export function emulatorOf(t: TestApp) {
+  const url = t.app.get(StripeContext).emulatorUrl!;
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
+  };
+  return {
+    url,
+    requests: async (filter: Partial<Pick<EmulatorRequest, 'method'>> & { pathPrefix?: string } = {}): Promise<EmulatorRequest[]> =>
+      ((await call('GET', '/_emulator/requests')).body.data as EmulatorRequest[]).filter(
+        (r) => (!filter.method || r.method === filter.method) && (!filter.pathPrefix || r.path.startsWith(filter.pathPrefix)),
+      ),
+    clearRequests: () => call('DELETE', '/_emulator/requests'),
+    fault: (fault: Record<string, unknown>) => call('POST', '/_emulator/faults', fault),
+    clearFaults: () => call('DELETE', '/_emulator/faults'),
+    object: async (id: string) => (await call('GET', `/_emulator/objects/${id}`)).body,
+    threeDSecure: (intentId: string, result: 'success' | 'failure') => fetch(`${url}/_emulator/3ds/${intentId}?result=${result}`, { redirect: 'manual' }),
+    /** Every PaymentIntent the emulator holds (listed through the API itself). */
+    intents: async () => {
+      const res = await fetch(`${url}/v1/payment_intents?limit=100`, { headers: { authorization: 'Bearer sk_test_emulator' } });
+      return ((await res.json()) as { data: Array<Record<string, any>> }).data;
+    },
+  };
+}
+
+export async function createCustomer(t: TestApp, email = 'buyer@example.com'): Promise<string> {
+  const res = await t.request({ method: 'POST', url: '/v1/customers', payload: { email } });
+  if (res.statusCode !== 201) throw new Error(`customer: ${res.statusCode} ${res.body}`);
+  return res.json().id;
+}
