@@ -4,7 +4,7 @@ import { problem, ProblemDetails } from '../../../src/common/errors/problem';
 export interface StripeProblem {
   problem: ProblemDetails;
   headers: Record<string, string>;
-  /** Our own fault (configuration): logged as an error. */
+  /** Asks the error filter to log the error with its stack; Stripe errors never need it (StripeModule logs credential failures). */
   unexpected: boolean;
 }
 
@@ -19,7 +19,7 @@ export function stripeErrorToProblem(error: unknown): StripeProblem | undefined 
   if (!(error instanceof Stripe.errors.StripeError)) return undefined;
   const stripeRequestId = error.requestId ?? null;
   const base = { stripeRequestId };
-  const ok = (p: ProblemDetails, headers: Record<string, string> = {}, unexpected = false): StripeProblem => ({ problem: p, headers, unexpected });
+  const ok = (p: ProblemDetails, headers: Record<string, string> = {}): StripeProblem => ({ problem: p, headers, unexpected: false });
 
   if (error instanceof Stripe.errors.StripeCardError) {
     const intent = error.payment_intent;
@@ -47,8 +47,8 @@ export function stripeErrorToProblem(error: unknown): StripeProblem | undefined 
     });
   }
   if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
-    // Stripe's message can echo a masked key: none of it goes out.
-    return ok(problem(502, 'stripe_configuration_error', 'The payments service could not authenticate with Stripe. Operators have been alerted.', base), {}, true);
+    // Stripe's message can echo a masked key: none of it goes out, nor into the log (see StripeModule).
+    return ok(problem(502, 'stripe_configuration_error', 'The payments service could not authenticate with Stripe. Operators have been alerted.', base));
   }
   return ok(problem(502, 'stripe_unavailable', UNKNOWN_OUTCOME, base));
 }

@@ -36,6 +36,13 @@ export class StripeModule extends ConfigurableModuleClass implements OnApplicati
     private readonly adapterHost: HttpAdapterHost,
   ) {
     super();
+    // Our credentials were refused: an operator must act. Logged here, from Stripe's response metadata,
+    // so the error log carries no part of the key (Stripe's message echoes a masked one).
+    runtime.client.on('response', (event: { status: number; request_id?: string; method: string; path: string }) => {
+      if (event.status === 401 || event.status === 403) {
+        this.logger.error(`Stripe refused our credentials (HTTP ${event.status}) on ${event.method} ${event.path}, request ${event.request_id ?? 'unknown'}: check STRIPE_SECRET_KEY and its permissions`);
+      }
+    });
   }
 
   onApplicationBootstrap() {
