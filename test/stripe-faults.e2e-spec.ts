@@ -36,7 +36,7 @@ describe('Stripe faults (injected by the emulator, seen through the real SDK)', 
     expect(failed.json()).toMatchObject({ code: 'stripe_unavailable' });
     expect(failed.json().detail).toMatch(/outcome is unknown.*same Idempotency-Key/);
     expect(failed.json().stripeRequestId).toMatch(/^req_/);
-    const [record] = await query(t.db.url, `SELECT id, status, locked_until FROM idempotency_keys WHERE key = $1`, [key]);
+    const [record] = await query<{ id: string; status: string; locked_until: Date | null }>(t.db.url, `SELECT id, status, locked_until FROM idempotency_keys WHERE key = $1`, [key]);
     expect(record).toMatchObject({ status: 'in_progress', locked_until: null });
 
     const recovered = await create(key);
