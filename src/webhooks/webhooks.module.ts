@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { StripeContext } from '@app/stripe';
 import type { AppConfig } from '../config/configuration';
 import { StripeSignatureGuard } from './stripe-signature.guard';
 import { StripeWebhookController } from './stripe-webhook.controller';
@@ -17,9 +18,11 @@ import { WebhookWorker } from './webhook-worker.service';
   controllers: [StripeWebhookController, WebhookEventsController],
   providers: [
     {
+      // StripeContext (global StripeModule) knows the sandbox endpoint's secret too; without it, the configuration.
       provide: WEBHOOK_STRIPE_CONTEXT,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>): WebhookStripeContext => {
+      inject: [ConfigService, { token: StripeContext, optional: true }],
+      useFactory: (config: ConfigService<AppConfig, true>, context?: StripeContext): WebhookStripeContext => {
+        if (context) return context;
         const stripe = config.get('stripe', { infer: true });
         return { webhookSecrets: stripe.webhookSecrets, livemode: /^(sk|rk)_live_/.test(stripe.secretKey ?? '') };
       },
