@@ -51,7 +51,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; database
   try {
     await pg.start();
   } catch (error) {
-    throw new Error(`Embedded PostgreSQL could not start in ${dataDir} (is another instance using this directory?): ${String(error)}`);
+    throw new Error(`Embedded PostgreSQL could not start in ${dataDir} (is another instance using this directory?)`, { cause: error });
   }
   const admin = new Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
   await admin.connect();
