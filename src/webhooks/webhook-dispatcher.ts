@@ -1,19 +1,71 @@
 import { Injectable } from '@nestjs/common';
+import type Stripe from 'stripe';
 import type { ApplyResult } from '../common/stripe-sync';
+import { CustomersService } from '../customers/customers.service';
+import { PaymentsService } from '../payments/payments.service';
+import { RefundsService } from '../refunds/refunds.service';
 import type { StripeEventEnvelope } from './stripe-event';
 
 export interface DispatchOutcome {
   result: ApplyResult | 'unhandled';
+  /** Why, when the result alone does not say it (stored as the event's note or error). */
   detail?: string;
 }
 
-/** Routes an event to the feature that owns its object. */
+/**
+ * Routes an event to the feature that owns its object. Each apply* method enforces order safety in
+ * the database (see ORDER-SAFETY in webhooks.module.ts), so replays and out-of-order events are harmless.
+ */
 @Injectable()
 export class WebhookDispatcher {
+  constructor(
+    private readonly customers: CustomersService,
+    private readonly payments: PaymentsService,
+    private readonly refunds: RefundsService,
+  ) {}
+
   async dispatch(event: StripeEventEnvelope): Promise<DispatchOutcome> {
+    const opts = { eventCreated: event.created };
+    const object = event.data.object as unknown;
     switch (event.type) {
+      case 'payment_intent.created':
+      case 'payment_intent.requires_action':
+      case 'payment_intent.processing':
+      case 'payment_intent.amount_capturable_updated':
+      case 'payment_intent.partially_funded':
+      case 'payment_intent.succeeded':
+      case 'payment_intent.payment_failed':
+      case 'payment_intent.canceled':
+        return { result: await this.payments.applyStripePaymentIntent(object as Stripe.PaymentIntent, opts) };
+
+      case 'refund.created':
+      case 'refund.updated':
+      case 'refund.failed':
+      case 'charge.refund.updated':
+        return { result: await this.refunds.applyStripeRefund(object as Stripe.Refund, opts) };
+
+      case 'charge.refunded':
+        return this.chargeRefunded(object as Stripe.Charge, opts);
+
+      case 'customer.created':
+      case 'customer.updated':
+      case 'customer.deleted':
+        return { result: await this.customers.applyStripeCustomer(object as Stripe.Customer | Stripe.DeletedCustomer, opts) };
+
+      // Subscriptions and invoices: handled here once the subscriptions feature exists; stored meanwhile.
       default:
         return { result: 'unhandled' };
     }
+  }
+
+  /** Since API 2022-11-15 a charge no longer embeds its refunds; when it does, apply them, else refund.* events carry them. */
+  private async chargeRefunded(charge: Stripe.Charge, opts: { eventCreated: number }): Promise<DispatchOutcome> {
+    const embedded = charge.refunds?.data ?? [];
+    if (embedded.length === 0) return { result: 'stale', detail: 'charge.refunded without embedded refunds: applied through refund.* events' };
+    const results: ApplyResult[] = [];
+    for (const refund of embedded) results.push(await this.refunds.applyStripeRefund(refund, opts));
+    if (results.includes('not_yet')) return { result: 'not_yet' };
+    if (results.includes('applied')) return { result: 'applied' };
+    return { result: results.every((r) => r === 'foreign') ? 'foreign' : 'stale' };
   }
 }

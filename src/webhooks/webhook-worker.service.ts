@@ -157,9 +157,9 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     }
     switch (outcome.result) {
       case 'applied':
-        return { status: 'processed', note: null };
+        return { status: 'processed', note: outcome.detail ?? null };
       case 'stale':
-        return { status: 'processed', note: 'stale: the local row already holds this or a newer state' };
+        return { status: 'processed', note: outcome.detail ?? 'stale: the local row already holds this or a newer state' };
       case 'foreign':
         return { status: 'processed', note: 'foreign object: not created by this service, recorded and not applied' };
       case 'unhandled':

@@ -3,6 +3,9 @@ import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { StripeContext } from '@app/stripe';
 import type { AppConfig } from '../config/configuration';
+import { CustomersModule } from '../customers/customers.module';
+import { PaymentsModule } from '../payments/payments.module';
+import { RefundsModule } from '../refunds/refunds.module';
 import { StripeSignatureGuard } from './stripe-signature.guard';
 import { StripeWebhookController } from './stripe-webhook.controller';
 import { WEBHOOK_STRIPE_CONTEXT, WebhookStripeContext } from './webhook-context';
@@ -13,8 +16,29 @@ import { WebhookEventsService } from './webhook-events.service';
 import { WebhookInboxWriter } from './webhook-inbox.writer';
 import { WebhookWorker } from './webhook-worker.service';
 
+/*
+ * ORDER-SAFETY (issue #5): which of "re-fetch the object from Stripe" and "compare Stripe's state order
+ * and the event's created with what is stored" this service uses, and why.
+ *
+ * Events apply the object snapshot they carry, under guards the owning services enforce in ONE
+ * conditional UPDATE each (payments.service.ts, refunds.service.ts, customers.service.ts): a final state
+ * (succeeded/canceled payment, failed/canceled refund, deleted customer) is never left; an event older
+ * than the last one applied (by event.created) is skipped; within the same second the state later in
+ * Stripe's order wins. So a payment_failed arriving after succeeded leaves it succeeded, and
+ * refund.updated before refund.created converges whichever comes last.
+ *
+ * Why not re-fetch per event: one Stripe call per event would cap throughput at Stripe's rate limit
+ * (25 req/s in sandbox, ~100 req/s live), make processing fail whenever Stripe is slow, and still race
+ * with the next change. The embedded snapshot plus a monotonic guard converges without any call.
+ * Re-fetching is kept where it pays: reconciliation (src/reconciliation) re-syncs rows stuck in a
+ * non-final state past RECONCILE_STUCK_AFTER_SECONDS, which covers anything the events missed.
+ *
+ * Exactly once in effect: the inbox is unique on the event id (duplicates never become a second row);
+ * a crash after applying but before marking processed re-applies the same snapshot, which the guards
+ * turn into 'stale' (no second effect; amountRefunded is recomputed from refunds, never incremented).
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([WebhookEventEntity])],
+  imports: [TypeOrmModule.forFeature([WebhookEventEntity]), CustomersModule, PaymentsModule, RefundsModule],
   controllers: [StripeWebhookController, WebhookEventsController],
   providers: [
     {
