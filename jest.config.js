@@ -49,6 +49,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'e2e',
+      testTimeout: 60_000,
       testMatch: ['<rootDir>/{test,libs}/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
       globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
