@@ -9,6 +9,7 @@ import { RefundsModule } from './refunds/refunds.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { ReconciliationModule } from './reconciliation/reconciliation.module';
 
 @Module({})
 export class AppModule {
@@ -26,6 +27,7 @@ export class AppModule {
         CustomersModule,
         StripeProviderModule,
         WebhooksModule,
+        ReconciliationModule,
       ],
     };
   }

@@ -57,6 +57,6 @@ import { WebhookWorker } from './webhook-worker.service';
     WebhookWorker,
     WebhookEventsService,
   ],
-  exports: [WebhookInboxWriter, WebhookWorker],
+  exports: [WebhookInboxWriter, WebhookWorker, WEBHOOK_STRIPE_CONTEXT],
 })
 export class WebhooksModule {}

@@ -1,0 +1,65 @@
+import { bootApp, TestApp } from './utils/app';
+import { query } from './utils/database';
+import { emulatorOf } from './payments-helpers';
+
+// Sandbox mode: the app starts the emulator in-process and registers /v1/webhooks/stripe with it, so
+// every effect below reaches the local rows only through a signed delivery (no ?sync, no polling of Stripe).
+describe('webhooks through the emulator alone', () => {
+  let t: TestApp;
+  let emulator: ReturnType<typeof emulatorOf>;
+  beforeAll(async () => {
+    t = await bootApp({ env: { WEBHOOK_WORKER_POLL_MS: '100', RECONCILE_INTERVAL_SECONDS: '0', LOG_LEVEL: 'warn' } });
+    emulator = emulatorOf(t);
+  });
+  afterAll(() => t?.close());
+
+  async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 8000): Promise<T> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await read();
+      if (ok(v)) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const payment = async (id: string) => (await t.request({ url: `/v1/payments/${id}` })).json();
+
+  it('3-D Secure completed at the bank reaches the local payment by webhook', async () => {
+    const created = await t.request({ method: 'POST', url: '/v1/payments', payload: { amount: 3100, currency: 'eur', paymentMethod: 'pm_card_authenticationRequired', confirm: true } });
+    expect(created.statusCode).toBe(201);
+    const p = created.json();
+    expect(p.status).toBe('requires_action');
+    expect(p.nextAction).not.toBeNull();
+
+    const challenge = await emulator.threeDSecure(p.stripePaymentIntentId, 'success');
+    expect(challenge.status).toBeLessThan(400);
+    const done = await until('the payment to succeed', () => payment(p.id), (x) => x.status === 'succeeded');
+    expect(done).toMatchObject({ status: 'succeeded', amountReceived: 3100, nextAction: null });
+
+    const rows = await query<{ type: string; status: string; source: string }>(
+      t.db.url,
+      `SELECT type, status, source FROM webhook_events WHERE object_id = $1 ORDER BY stripe_created, received_at`,
+      [p.stripePaymentIntentId],
+    );
+    expect(rows).toEqual(expect.arrayContaining([{ type: 'payment_intent.succeeded', status: 'processed', source: 'webhook' }]));
+    const deliveries = (await (await fetch(`${emulator.url}/_emulator/webhook_deliveries`)).json()) as { data: Array<{ type: string; status: number }> };
+    expect(deliveries.data.filter((d) => d.type === 'payment_intent.succeeded').every((d) => d.status === 200)).toBe(true);
+  });
+
+  it('a refund that fails days later (pm_card_refundFail) reaches the local refund and payment by webhook', async () => {
+    const p = (await t.request({ method: 'POST', url: '/v1/payments', payload: { amount: 4200, currency: 'usd', paymentMethod: 'pm_card_refundFail', confirm: true } })).json();
+    expect(p.status).toBe('succeeded');
+    const created = await t.request({ method: 'POST', url: '/v1/refunds', payload: { paymentId: p.id, amount: 4200 } });
+    expect(created.statusCode).toBe(201);
+    const r = created.json();
+    expect(r.status).toBe('pending');
+    expect((await payment(p.id)).amountRefunded).toBe(4200);
+
+    const failed = await until('the refund to fail', async () => (await t.request({ url: `/v1/refunds/${r.id}` })).json(), (x) => x.status === 'failed');
+    expect(failed).toMatchObject({ status: 'failed', failureReason: 'expired_or_canceled_card' });
+    expect((await payment(p.id)).amountRefunded).toBe(0);
+    const refundEvents = await query<{ type: string; status: string }>(t.db.url, `SELECT type, status FROM webhook_events WHERE object_id = $1`, [r.stripeRefundId]);
+    expect(refundEvents.map((e) => e.type)).toEqual(expect.arrayContaining(['refund.created', 'refund.updated', 'refund.failed']));
+    expect(refundEvents.every((e) => e.status === 'processed')).toBe(true);
+  });
+});
