@@ -1,0 +1,120 @@
+import Stripe from 'stripe';
+import { Client } from 'pg';
+import { bootApp, TestApp } from './utils/app';
+import { query } from './utils/database';
+import { emulatorOf } from './payments-helpers';
+
+// Sandbox mode (in-process emulator, endpoint registered by the app). RECONCILE_INTERVAL_SECONDS=1: the
+// periodic job itself must recover what the disabled endpoint never received.
+describe('reconciliation: nothing lost even when deliveries are', () => {
+  let t: TestApp;
+  let second: TestApp;
+  let emulator: ReturnType<typeof emulatorOf>;
+  let stripe: Stripe;
+  let endpointId: string;
+  beforeAll(async () => {
+    t = await bootApp({ env: { WEBHOOK_WORKER_POLL_MS: '100', RECONCILE_INTERVAL_SECONDS: '1', LOG_LEVEL: 'warn' } });
+    emulator = emulatorOf(t);
+    const url = new URL(emulator.url);
+    stripe = new Stripe('sk_test_emulator', { host: url.hostname, port: Number(url.port), protocol: 'http' });
+    const endpoints = await stripe.webhookEndpoints.list();
+    endpointId = endpoints.data.find((e) => e.url === `${t.url}/v1/webhooks/stripe`)!.id;
+  });
+  afterAll(async () => {
+    await second?.close();
+    await t?.close();
+  });
+
+  async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await read();
+      if (ok(v)) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const payment = async (id: string) => (await t.request({ url: `/v1/payments/${id}` })).json();
+
+  it('events emitted while the endpoint was unreachable are recovered by the periodic job, once', async () => {
+    const p = (await t.request({ method: 'POST', url: '/v1/payments', payload: { amount: 2500, currency: 'usd', paymentMethod: 'pm_card_authenticationRequired', confirm: true } })).json();
+    expect(p.status).toBe('requires_action');
+    await stripe.webhookEndpoints.update(endpointId, { disabled: true });
+
+    await emulator.threeDSecure(p.stripePaymentIntentId, 'success');
+    const missed = await stripe.events.list({ type: 'payment_intent.succeeded', delivery_success: false, limit: 100 });
+    const event = missed.data.find((e) => (e.data.object as Stripe.PaymentIntent).id === p.stripePaymentIntentId)!;
+    expect(event).toBeDefined();
+    // The emulator never delivered it: no delivery attempt, no inbox row (yet).
+    const deliveries = (await (await fetch(`${emulator.url}/_emulator/webhook_deliveries`)).json()) as { data: Array<{ eventId: string }> };
+    expect(deliveries.data.filter((d) => d.eventId === event.id)).toEqual([]);
+
+    const done = await until('the job to recover and apply the event', () => payment(p.id), (x) => x.status === 'succeeded');
+    expect(done).toMatchObject({ status: 'succeeded', amountReceived: 2500 });
+    const rows = await query(t.db.url, 'SELECT status, source, attempts FROM webhook_events WHERE id = $1', [event.id]);
+    expect(rows).toEqual([{ status: 'processed', source: 'reconciliation', attempts: 1 }]);
+
+    // Later runs (periodic and on demand) list it again and change nothing.
+    await new Promise((r) => setTimeout(r, 1500));
+    const again = await t.request({ method: 'POST', url: '/v1/admin/reconcile' });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ eventsRecovered: 0, errors: [] });
+    expect(again.json().eventsListed).toBeGreaterThan(0);
+    expect(await query(t.db.url, 'SELECT status, source, attempts FROM webhook_events WHERE id = $1', [event.id])).toEqual(rows);
+    await stripe.webhookEndpoints.update(endpointId, { disabled: false });
+  });
+
+  it('POST /v1/admin/reconcile needs an API key, and answers 409 while another instance holds the lock', async () => {
+    expect((await t.request({ method: 'POST', url: '/v1/admin/reconcile', apiKey: null })).statusCode).toBe(401);
+    const holder = new Client({ connectionString: t.db.url });
+    await holder.connect();
+    try {
+      // Wait for any periodic run to finish, then hold the lock as another instance would.
+      await until('the lock', async () => (await holder.query('SELECT pg_try_advisory_lock(5021994201) AS ok')).rows[0].ok, (ok) => ok === true);
+      const busy = await t.request({ method: 'POST', url: '/v1/admin/reconcile' });
+      expect(busy.statusCode).toBe(409);
+      expect(busy.json().code).toBe('reconcile_in_progress');
+    } finally {
+      await holder.end();
+    }
+    expect((await t.request({ method: 'POST', url: '/v1/admin/reconcile' })).statusCode).toBe(200);
+  });
+
+  it('two instances reconciling at once: every run succeeds or is refused, and no event gets a second row', async () => {
+    second = await bootApp({ db: t.db, env: { RECONCILE_INTERVAL_SECONDS: '0', LOG_LEVEL: 'warn' } });
+    const answers = await Promise.all([t, second, t, second].map((app) => app.request({ method: 'POST', url: '/v1/admin/reconcile' })));
+    expect(answers.every((a) => a.statusCode === 200 || a.statusCode === 409)).toBe(true);
+    expect(answers.some((a) => a.statusCode === 200)).toBe(true);
+    const dupes = await query(t.db.url, 'SELECT id, count(*) FROM webhook_events GROUP BY id HAVING count(*) > 1');
+    expect(dupes).toEqual([]);
+  });
+
+  it('re-syncs a payment stuck in a non-final state longer than the threshold (re-fetch from Stripe)', async () => {
+    // Pretend the events are gone (older than Stripe's 30-day retention): only a re-fetch can fix the row.
+    await query(t.db.url, `INSERT INTO stripe_sync_state (key, value) VALUES ('events_cursor', $1::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [
+      JSON.stringify({ created: Math.floor(Date.now() / 1000) + 3600 }),
+    ]);
+    const p = (await t.request({ method: 'POST', url: '/v1/payments', payload: { amount: 1800, currency: 'usd', paymentMethod: 'pm_card_authenticationRequired', confirm: true } })).json();
+    await stripe.webhookEndpoints.update(endpointId, { disabled: true });
+    await emulator.threeDSecure(p.stripePaymentIntentId, 'success');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await payment(p.id)).status).toBe('requires_action'); // not stuck long enough yet: left alone
+
+    await query(t.db.url, `UPDATE payments SET updated_at = now() - interval '1 hour' WHERE id = $1`, [p.id]);
+    const runs: Array<{ paymentsResynced: number; errors: string[] }> = [];
+    await until(
+      'a run that re-syncs it',
+      async () => {
+        const res = await t.request({ method: 'POST', url: '/v1/admin/reconcile' });
+        if (res.statusCode === 200) runs.push(res.json());
+        return payment(p.id);
+      },
+      (x) => x.status === 'succeeded',
+    );
+    expect(await payment(p.id)).toMatchObject({ status: 'succeeded', amountReceived: 1800 });
+    expect(runs.flatMap((r) => r.errors)).toEqual([]);
+    // Fixed by the re-fetch, not by an event.
+    expect(await query(t.db.url, `SELECT id FROM webhook_events WHERE object_id = $1 AND type = 'payment_intent.succeeded'`, [p.stripePaymentIntentId])).toEqual([]);
+    await stripe.webhookEndpoints.update(endpointId, { disabled: false });
+  });
+});
