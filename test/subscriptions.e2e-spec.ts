@@ -306,6 +306,33 @@ describe('subscriptions (real PostgreSQL, emulator over HTTP, real SDK)', () => 
     ).toBe('foreign');
   });
 
+  it('Swagger documents every route, body, response and error', async () => {
+    const doc = (await t.request({ url: '/docs-json', apiKey: null })).json();
+    const create = doc.paths['/v1/subscriptions'].post;
+    expect(create.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]));
+    expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '404', '409', '422', '429', '502']));
+    expect(create.description).toContain('status incomplete');
+    expect(Object.keys(doc.paths['/v1/subscriptions'].get.responses)).toEqual(expect.arrayContaining(['200', '400', '401']));
+    expect(Object.keys(doc.paths['/v1/subscriptions/{id}'].get.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '404', '502']),
+    );
+    expect(Object.keys(doc.paths['/v1/subscriptions/{id}/cancel'].post.responses)).toEqual(
+      expect.arrayContaining(['200', '404', '409', '502']),
+    );
+    expect(doc.components.schemas.CreateSubscriptionDto.required).toEqual(expect.arrayContaining(['customerId', 'priceId']));
+    expect(doc.components.schemas.SubscriptionResponse.properties.latestInvoice).toBeTruthy();
+    expect(doc.components.schemas.SubscriptionPage.properties.data.items.$ref).toContain('SubscriptionResponse');
+  });
+
+  it("canceled at Stripe behind our back: cancel syncs and answers 409 instead of surfacing Stripe's error", async () => {
+    const sub = await subscribe({ paymentMethod: 'pm_card_visa' });
+    await stripe.subscriptions.cancel(sub.stripeSubscriptionId);
+    const res = await post(`/v1/subscriptions/${sub.id}/cancel`, {});
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'subscription_not_cancelable', subscriptionStatus: 'canceled' });
+    expect((await get(`/v1/subscriptions/${sub.id}`)).json().status).toBe('canceled');
+  });
+
   it('renewal fails: advance the billing clock with a failing charge, ?sync=true -> past_due with the renewal invoice open', async () => {
     const sub = await subscribe({ paymentMethod: 'pm_card_visa' });
     const res = await fetch(`${emulator.url}/_emulator/subscriptions/${sub.stripeSubscriptionId}/advance`, {

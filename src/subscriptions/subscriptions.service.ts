@@ -84,11 +84,7 @@ export class SubscriptionsService {
   /** atPeriodEnd: keeps serving until the period ends (cancel_at_period_end); otherwise ends it now. */
   async cancel(id: string, operationId: string, dto: CancelSubscriptionDto): Promise<SubscriptionEntity> {
     const current = await this.get(id);
-    if (FINAL_SUBSCRIPTION_STATUSES.includes(current.status)) {
-      throw new ProblemException(409, 'subscription_not_cancelable', `A subscription in status ${current.status} is already over.`, {
-        subscriptionStatus: current.status,
-      });
-    }
+    assertNotOver(current);
     const options = { idempotencyKey: `subscriptions.cancel:${id}:${operationId}` };
     let sub: Stripe.Subscription;
     if (dto.atPeriodEnd) {
@@ -105,7 +101,15 @@ export class SubscriptionsService {
       }
       sub = await this.stripe.subscriptions.update(current.stripeSubscriptionId, { cancel_at_period_end: true }, options);
     } else {
-      sub = await this.stripe.subscriptions.cancel(current.stripeSubscriptionId, {}, options);
+      try {
+        sub = await this.stripe.subscriptions.cancel(current.stripeSubscriptionId, {}, options);
+      } catch (error) {
+        // Stripe refuses to cancel it twice: it ended there without us hearing of it yet. Catch up, then say so.
+        if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+        await this.syncFromStripe(id);
+        assertNotOver(await this.get(id));
+        throw error;
+      }
     }
     await this.applyStripeSubscription(sub);
     return this.get(id);
@@ -187,4 +191,11 @@ export class SubscriptionsService {
     if (!intent) return null;
     return typeof intent === 'string' ? this.stripe.paymentIntents.retrieve(intent) : intent;
   }
+}
+
+function assertNotOver(subscription: SubscriptionEntity): void {
+  if (!FINAL_SUBSCRIPTION_STATUSES.includes(subscription.status)) return;
+  throw new ProblemException(409, 'subscription_not_cancelable', `A subscription in status ${subscription.status} is already over.`, {
+    subscriptionStatus: subscription.status,
+  });
 }
