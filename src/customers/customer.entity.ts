@@ -30,6 +30,10 @@ export class CustomerEntity {
   @Column({ name: 'stripe_event_created', type: 'bigint', nullable: true, transformer: bigintAsNumber })
   stripeEventCreated: number | null;
 
+  /** Stripe's time of the last fresh answer written here (our own call or a retrieve): events up to it are older. */
+  @Column({ name: 'stripe_synced_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  stripeSyncedAt: number | null;
+
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt: Date | null;
 

@@ -4,11 +4,15 @@ import Stripe from 'stripe';
 import { Repository } from 'typeorm';
 import { InjectStripe } from '@app/stripe';
 import { ProblemException } from '../common/errors/problem';
+import { completeOperationIn } from '../common/idempotency/operation-context';
+import { entityFromRow } from '../payments/entity-from-row';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
 import { paginate, Page } from '../payments/http/pagination';
+import { stripeAnswerTime } from '../payments/stripe-freshness';
 import { callerMetadata, localIdOf, withLocalId } from '../payments/stripe-metadata';
 import { CustomerEntity } from './customer.entity';
 import { CreateCustomerDto } from './dto/create-customer.dto';
+import { toCustomerResponse } from './dto/customer.response';
 import { ListCustomersQuery } from './dto/list-customers.query';
 import { UpdateCustomerDto } from './dto/update-customer.dto';
 
@@ -28,23 +32,23 @@ export class CustomersService {
       { email: dto.email, name: dto.name, phone: dto.phone, description: dto.description, metadata: withLocalId(dto.metadata, id) },
       { idempotencyKey: `customers.create:${id}` },
     );
-    await this.customers.upsert(
-      {
-        id,
-        stripeCustomerId: customer.id,
-        email: dto.email,
-        name: dto.name ?? null,
-        phone: dto.phone ?? null,
-        description: dto.description ?? null,
-        metadata: dto.metadata ?? {},
-      },
-      ['id'],
-    );
-    return this.get(id);
+    return this.customers.manager.transaction(async (m) => {
+      const [row] = await m.query(
+        `INSERT INTO customers (id, stripe_customer_id, email, name, phone, description, metadata, stripe_synced_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
+         ON CONFLICT (id) DO UPDATE SET stripe_customer_id = EXCLUDED.stripe_customer_id, stripe_synced_at = greatest(customers.stripe_synced_at, EXCLUDED.stripe_synced_at)
+         RETURNING *`,
+        [id, customer.id, dto.email, dto.name ?? null, dto.phone ?? null, dto.description ?? null, JSON.stringify(dto.metadata ?? {}), stripeAnswerTime(customer)],
+      );
+      const created = entityFromRow(this.customers, row);
+      await completeOperationIn(m, toCustomerResponse(created));
+      return created;
+    });
   }
 
   async get(id: string): Promise<CustomerEntity> {
-    const customer = await this.customers.findOneBy({ id });
+    // A raw read hydrated through the entity metadata: several times cheaper than findOneBy on the hot path.
+    const [row] = await this.customers.query(`SELECT * FROM customers WHERE id = $1`, [id]);
+    const customer = row ? entityFromRow(this.customers, row) : null;
     if (!customer) throw new ProblemException(404, 'customer_not_found', `No customer ${id}.`);
     return customer;
   }
@@ -93,7 +97,8 @@ export class CustomersService {
   /**
    * Mirrors a Stripe customer into its row (webhooks, reconciliation, our own updates).
    * Order safety: one conditional UPDATE. A deletion is final (tombstone kept); an event older than the
-   * last one applied is skipped; a fresh retrieve (no eventCreated) always applies to a live row.
+   * last one applied, or not newer than the last fresh answer written (stripe_synced_at), is skipped;
+   * a fresh answer (no eventCreated) always applies to a live row.
    */
   async applyStripeCustomer(customer: Stripe.Customer | Stripe.DeletedCustomer, opts: ApplyOptions = {}): Promise<ApplyResult> {
     const ev = opts.eventCreated ?? null;
@@ -110,11 +115,13 @@ export class CustomersService {
     const localId = localIdOf(live.metadata);
     const rows: unknown[] = await this.customers.query(
       `UPDATE customers SET email = coalesce($3, email), name = $4, phone = $5, description = $6, metadata = $7::jsonb,
-         stripe_customer_id = $2, stripe_event_created = coalesce($8::bigint, stripe_event_created), updated_at = now()
+         stripe_customer_id = $2, stripe_event_created = coalesce($8::bigint, stripe_event_created),
+         stripe_synced_at = greatest(stripe_synced_at, $9::bigint), updated_at = now()
        WHERE (id = $1 OR stripe_customer_id = $2) AND deleted_at IS NULL
          AND ($8::bigint IS NULL OR stripe_event_created IS NULL OR stripe_event_created <= $8::bigint)
+         AND ($8::bigint IS NULL OR stripe_synced_at IS NULL OR $8::bigint > stripe_synced_at)
        RETURNING id`,
-      [localId ?? null, live.id, live.email, live.name ?? null, live.phone ?? null, live.description ?? null, JSON.stringify(callerMetadata(live.metadata)), ev],
+      [localId ?? null, live.id, live.email, live.name ?? null, live.phone ?? null, live.description ?? null, JSON.stringify(callerMetadata(live.metadata)), ev, ev === null ? stripeAnswerTime(live) : null],
     );
     if (rowCount(rows)) return 'applied';
     const exists = await this.customers.exists({ where: localId ? [{ id: localId }, { stripeCustomerId: live.id }] : { stripeCustomerId: live.id } });

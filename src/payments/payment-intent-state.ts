@@ -47,11 +47,13 @@ const ORDER = `ARRAY['requires_payment_method','requires_confirmation','requires
 
 /**
  * SQL condition under which the incoming state ($status, $ev) may replace the stored one (alias `cur`).
- * Never out of a final status; never older than the last applied event; on the same second, the status
- * later in the normal order wins. A fresh retrieve ($ev NULL) is always newer.
+ * Never out of a final status; never older than the last applied event nor than the last fresh answer
+ * (stripe_synced_at: that answer already includes every event of its second); between events of the same
+ * second, the status later in the normal order wins. A fresh answer ($ev NULL) is always newer.
  */
 export function paymentWriteGuard(cur: string, status: string, ev: string): string {
   return `(${cur}.status NOT IN ('succeeded','canceled') OR ${cur}.status = ${status})
+    AND (${ev} IS NULL OR ${cur}.stripe_synced_at IS NULL OR ${ev} > ${cur}.stripe_synced_at)
     AND (${ev} IS NULL OR ${cur}.stripe_event_created IS NULL OR ${ev} > ${cur}.stripe_event_created
          OR (${ev} = ${cur}.stripe_event_created AND array_position(${ORDER}, ${status}) >= array_position(${ORDER}, ${cur}.status)))`;
 }

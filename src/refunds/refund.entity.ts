@@ -39,6 +39,10 @@ export class RefundEntity {
   @Column({ name: 'stripe_event_created', type: 'bigint', nullable: true, transformer: bigintAsNumber })
   stripeEventCreated: number | null;
 
+  /** Stripe's time of the last fresh answer written here (our own call or a retrieve): events up to it are older. */
+  @Column({ name: 'stripe_synced_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  stripeSyncedAt: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -7,6 +7,7 @@ import { PROBLEM_CONTENT_TYPE, ProblemException } from '../errors/problem';
 import { toProblem } from '../errors/to-problem';
 import { IdempotencyService } from './idempotency.service';
 import type { OperationRequest } from './operation-id.decorator';
+import { OperationContext, operationContext } from './operation-context';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -44,15 +45,19 @@ export class IdempotencyInterceptor implements NestInterceptor {
             throw new ProblemException(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
           case 'in_progress':
             throw new ProblemException(409, 'idempotency_request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.', {}, { 'Retry-After': '1' });
-          case 'execute':
+          case 'execute': {
             request.operationId = outcome.operationId;
-            return next.handle().pipe(
+            const ctx: OperationContext = { operationId: outcome.operationId, successStatus, completed: false };
+            const handled = new Observable<unknown>((subscriber) => operationContext.run(ctx, () => next.handle().subscribe(subscriber)));
+            return handled.pipe(
               mergeMap(async (body) => {
-                await this.keys.complete(outcome.operationId, successStatus, body);
+                // Usually done already, in the same transaction as the feature's final write.
+                if (!ctx.completed) await this.keys.complete(outcome.operationId, successStatus, body);
                 return body;
               }),
               catchError((error: unknown) => from(this.settleFailure(outcome.operationId, error, request)).pipe(mergeMap(() => throwError(() => error)))),
             );
+          }
         }
       }),
     );

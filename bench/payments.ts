@@ -1,0 +1,256 @@
+/**
+ * npm run bench:payments
+ *
+ * Boots the service in a child process (real PostgreSQL, the Stripe emulator, LOG_LEVEL=warn), then
+ * from this process:
+ *   1. baseline: the same Stripe SDK calls the service makes (paymentIntents.create with an
+ *      idempotency key, then retrieve), made directly against that same emulator;
+ *   2. POST /v1/payments (a fresh Idempotency-Key each) and GET /v1/payments/:id with autocannon.
+ * Prints throughput and p50/p99 side by side: the difference is the latency the service adds
+ * (validation, idempotency record, row upsert, mapping). GET answers from PostgreSQL without Stripe.
+ *
+ * Env: DATABASE_URL (else postgres://postgres@127.0.0.1:5432/postgres with a fresh database, else embedded),
+ * BENCH_SECONDS (10), BENCH_CONNECTIONS (10), BENCH_EMULATOR (process | in-process).
+ */
+import { ChildProcess, fork } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import Stripe from 'stripe';
+import { StripeContext } from '@app/stripe';
+import { startStripeEmulator } from '@app/stripe-emulator';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config/configuration';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
+
+// Both sides are measured by the same closed-loop harness (CONNECTIONS workers, back to back) with the
+// same kind of client (node:http, keep-alive), so the difference is the service, not the tooling.
+// (autocannon was tried first: it reports whole milliseconds, too coarse for a 5 ms budget.)
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const API_KEY = 'bench_key_0123456789abcdef';
+const BODY = { amount: 2000, currency: 'usd', description: 'bench' };
+
+interface Row {
+  scenario: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  failed: number;
+}
+
+// ------------------------------------------------------------------ children: emulator, service
+// The emulator is the service's own in-process emulator in sandbox mode; BENCH_EMULATOR=process (default)
+// runs it in its own process instead, so the service's event loop does only the service's work and the
+// difference to the direct SDK calls is the service's own cost. No webhook endpoint is registered either
+// way: webhook ingestion has its own benchmark (bench:webhooks), and its deliveries would blur this one.
+const EMULATOR_MODE = process.env.BENCH_EMULATOR === 'in-process' ? 'in-process' : 'process';
+
+async function serveEmulator() {
+  const emulator = await startStripeEmulator({ port: 0 });
+  process.send!({ emulatorUrl: emulator.url });
+  process.on('message', async (message) => {
+    if (message === 'stop') {
+      await emulator.close();
+      process.exit(0);
+    }
+  });
+}
+
+async function serve(databaseUrl: string, externalEmulatorUrl?: string) {
+  const emulator = externalEmulatorUrl ? undefined : await startStripeEmulator({ port: 0 });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    API_KEYS: `bench:${API_KEY}`,
+    LOG_LEVEL: 'warn',
+    WEBHOOK_WORKER_ENABLED: 'false',
+    STRIPE_SECRET_KEY: 'sk_test_emulator',
+    STRIPE_API_BASE_URL: externalEmulatorUrl ?? emulator!.url,
+  });
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  process.send!({ url: `http://127.0.0.1:${port}`, emulatorUrl: app.get(StripeContext).emulatorUrl });
+  process.on('message', async (message) => {
+    if (message === 'stop') {
+      await app.close();
+      await emulator?.close();
+      process.exit(0);
+    }
+  });
+}
+
+function start(args: string[]): Promise<{ child: ChildProcess; message: { url?: string; emulatorUrl: string } }> {
+  const child = fork(__filename, args, { execArgv: process.execArgv, stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve({ child, message: message as { url?: string; emulatorUrl: string } }));
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+  });
+}
+
+async function stop(child: ChildProcess) {
+  child.send('stop');
+  await new Promise((r) => child.once('exit', r));
+}
+
+// ------------------------------------------------------------------ parent: database, load, report
+async function database(): Promise<{ url: string; label: string; drop: () => Promise<void> }> {
+  const name = `bench_payments_${randomBytes(4).toString('hex')}`;
+  const admin = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  try {
+    const client = new Client({ connectionString: admin, connectionTimeoutMillis: 2000 });
+    await client.connect();
+    const [{ server_version }] = (await client.query('SHOW server_version')).rows;
+    await client.query(`CREATE DATABASE "${name}"`);
+    await client.end();
+    const url = new URL(admin);
+    url.pathname = `/${name}`;
+    return {
+      url: url.toString(),
+      label: `PostgreSQL ${server_version} at ${url.host}`,
+      drop: async () => {
+        const c = new Client({ connectionString: admin });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await c.end();
+      },
+    };
+  } catch {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-payments-pg-'));
+    const db = await startEmbeddedPostgres({ dataDir: dir, database: name });
+    return { url: db.url, label: 'embedded PostgreSQL', drop: async () => (await db.stop(), rmSync(dir, { recursive: true, force: true })) };
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+}
+
+/** `CONNECTIONS` workers calling `fn` back to back for `SECONDS` (closed loop, like autocannon). */
+async function sdkLoad(scenario: string, fn: (i: number) => Promise<unknown>): Promise<Row> {
+  const latencies: number[] = [];
+  let failed = 0;
+  let n = 0;
+  const end = performance.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < end) {
+        const start = performance.now();
+        try {
+          await fn(n++);
+          latencies.push(performance.now() - start);
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { scenario, rps: latencies.length / SECONDS, p50: percentile(latencies, 50), p99: percentile(latencies, 99), ok: latencies.length, failed };
+}
+
+/** One HTTP call to the service; rejects unless the status is the expected one. */
+function call(base: string, method: string, path: string, expected: number, body?: unknown, headers: Record<string, string> = {}): Promise<any> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${base}${path}`,
+      { method, agent, headers: { authorization: `Bearer ${API_KEY}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => (res.statusCode === expected ? resolve(JSON.parse(Buffer.concat(chunks).toString())) : reject(new Error(`${res.statusCode}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function main() {
+  const db = await database();
+  const emulatorProcess = EMULATOR_MODE === 'process' ? await start(['emulator']) : undefined;
+  const service = await start(['serve', db.url, ...(emulatorProcess ? [emulatorProcess.message.emulatorUrl] : [])]);
+  const url = service.message.url!;
+  const emulatorUrl = service.message.emulatorUrl;
+  try {
+    const emulator = new URL(emulatorUrl);
+    // Configured as the service configures its client.
+    const stripe = new Stripe('sk_test_emulator', { host: emulator.hostname, port: Number(emulator.port), protocol: 'http', maxNetworkRetries: 2, timeout: 20000, telemetry: false });
+
+    // Warm both paths (JIT, pools, prepared plans), then measure.
+    for (let i = 0; i < 50; i++) {
+      await stripe.paymentIntents.create({ ...BODY, metadata: { warm: 'up' } }, { idempotencyKey: randomUUID() });
+      await call(url, 'POST', '/v1/payments', 201, BODY, { 'idempotency-key': randomUUID() });
+    }
+
+    const intentIds: string[] = [];
+    const sdkCreate = await sdkLoad('SDK paymentIntents.create (direct)', async () => {
+      const pi = await stripe.paymentIntents.create(
+        { amount: BODY.amount, currency: BODY.currency, description: BODY.description, automatic_payment_methods: { enabled: true, allow_redirects: 'never' }, metadata: { payments_service_id: randomUUID() } },
+        { idempotencyKey: `payments.create:${randomUUID()}` },
+      );
+      if (intentIds.length < 5000) intentIds.push(pi.id);
+    });
+    const sdkRetrieve = await sdkLoad('SDK paymentIntents.retrieve (direct)', (i) => stripe.paymentIntents.retrieve(intentIds[i % intentIds.length]));
+
+    const paymentIds: string[] = [];
+    const serviceCreate = await sdkLoad('service POST /v1/payments', async () => {
+      const payment = await call(url, 'POST', '/v1/payments', 201, BODY, { 'idempotency-key': randomUUID() });
+      if (paymentIds.length < 5000) paymentIds.push(payment.id);
+    });
+    const serviceGet = await sdkLoad('service GET /v1/payments/:id', (i) => call(url, 'GET', `/v1/payments/${paymentIds[i % paymentIds.length]}`, 200));
+
+    const rows = [sdkCreate, serviceCreate, sdkRetrieve, serviceGet];
+    const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+    const width = Math.max(...rows.map((r) => r.scenario.length));
+    const lines = [
+      `${'scenario'.padEnd(width)}  ${'req/s'.padStart(8)}  ${'p50 ms'.padStart(8)}  ${'p99 ms'.padStart(8)}  ${'ok'.padStart(7)}  ${'failed'.padStart(6)}`,
+      ...rows.map((r) => `${r.scenario.padEnd(width)}  ${r.rps.toFixed(0).padStart(8)}  ${f(r.p50).padStart(8)}  ${f(r.p99).padStart(8)}  ${String(r.ok).padStart(7)}  ${String(r.failed).padStart(6)}`),
+    ];
+    const added = serviceCreate.p50 - sdkCreate.p50;
+    process.stdout.write(
+      [
+        '',
+        `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${db.label}`,
+        `Load: ${CONNECTIONS} connections, ${SECONDS} s per scenario; emulator ${EMULATOR_MODE === 'process' ? 'in its own process' : "in the service's process"}; load generator, service, emulator and PostgreSQL share this machine`,
+        '',
+        ...lines,
+        '',
+        `Added by the service on create (p50): ${f(added)} ms (target < 5 ms) -> ${added < 5 && serviceCreate.failed === 0 ? 'OK' : 'MISSED'}`,
+        `Added by the service on create (p99): ${f(serviceCreate.p99 - sdkCreate.p99)} ms`,
+        `GET answers from PostgreSQL without calling Stripe: p50 ${f(serviceGet.p50)} ms vs ${f(sdkRetrieve.p50)} ms for a Stripe retrieve`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await stop(service.child);
+    if (emulatorProcess) await stop(emulatorProcess.child);
+    await db.drop();
+  }
+}
+
+if (process.argv[2] === 'emulator') {
+  serveEmulator().catch((error) => {
+    process.stderr.write(`${(error as Error).stack}\n`);
+    process.exit(1);
+  });
+} else if (process.argv[2] === 'serve') {
+  serve(process.argv[3], process.argv[4]).catch((error) => {
+    process.stderr.write(`${(error as Error).stack}\n`);
+    process.exit(1);
+  });
+} else {
+  main().catch((error) => {
+    process.stderr.write(`${(error as Error).stack}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,28 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { EntityManager } from 'typeorm';
+
+/** The idempotency record a request runs under (set by IdempotencyInterceptor when an Idempotency-Key was sent). */
+export interface OperationContext {
+  operationId: string;
+  /** Status the route answers on success (201 for creates, else its @HttpCode). */
+  successStatus: number;
+  /** Set once the record was completed inside the feature's own final transaction. */
+  completed: boolean;
+}
+
+export const operationContext = new AsyncLocalStorage<OperationContext>();
+
+/**
+ * Completes the current request's idempotency record inside the caller's transaction, so the local row
+ * and the record commit together (one commit instead of two, and no window where one exists without
+ * the other). `response` must be exactly what the route returns. A no-op without an Idempotency-Key.
+ */
+export async function completeOperationIn(manager: EntityManager, response: unknown): Promise<void> {
+  const ctx = operationContext.getStore();
+  if (!ctx || ctx.completed) return;
+  await manager.query(
+    `UPDATE idempotency_keys SET status = 'completed', locked_until = NULL, response_status = $2, response_body = $3::jsonb WHERE id = $1 AND status = 'in_progress'`,
+    [ctx.operationId, ctx.successStatus, JSON.stringify(response)],
+  );
+  ctx.completed = true;
+}
