@@ -10,7 +10,7 @@
  * (validation, idempotency record, row upsert, mapping). GET answers from PostgreSQL without Stripe.
  *
  * Env: DATABASE_URL (else postgres://postgres@127.0.0.1:5432/postgres with a fresh database, else embedded),
- * BENCH_SECONDS (10), BENCH_CONNECTIONS (10), BENCH_EMULATOR (process | in-process).
+ * BENCH_SECONDS (10), BENCH_CONNECTIONS (10), BENCH_EMULATOR (process | in-process), BENCH_CPU_PROF (a directory).
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -89,7 +89,9 @@ async function serve(databaseUrl: string, externalEmulatorUrl?: string) {
 }
 
 function start(args: string[]): Promise<{ child: ChildProcess; message: { url?: string; emulatorUrl: string } }> {
-  const child = fork(__filename, args, { execArgv: process.execArgv, stdio: 'inherit' });
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the service process there.
+  const profile = args[0] === 'serve' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = fork(__filename, args, { execArgv: [...process.execArgv, ...profile], stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.once('message', (message) => resolve({ child, message: message as { url?: string; emulatorUrl: string } }));
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
