@@ -306,6 +306,34 @@ describe('subscriptions (real PostgreSQL, emulator over HTTP, real SDK)', () => 
     ).toBe('foreign');
   });
 
+  it("the emulator's own events, applied newest first as the dispatcher would, converge on active + paid", async () => {
+    const sub = await subscribe();
+    await stripe.paymentIntents.confirm(sub.clientSecret.split('_secret_')[0], { payment_method: 'pm_card_visa' });
+    const service = t.app.get(SubscriptionsService);
+    const events = (await stripe.events.list({ types: ['customer.subscription.*', 'invoice.*'], limit: 100 })).data.filter((e) => {
+      const object = e.data.object as { id: string; parent?: { subscription_details?: { subscription?: string } } };
+      return object.id === sub.stripeSubscriptionId || object.parent?.subscription_details?.subscription === sub.stripeSubscriptionId;
+    });
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['customer.subscription.created', 'invoice.finalized', 'invoice.paid', 'customer.subscription.updated']),
+    );
+    const results: string[] = [];
+    for (const event of events) {
+      // Newest first: the worst order a webhook endpoint can see.
+      const opts = { eventCreated: event.created };
+      if (event.type.startsWith('customer.subscription.'))
+        results.push(await service.applyStripeSubscription(event.data.object as Stripe.Subscription, opts));
+      else if (['invoice.finalized', 'invoice.paid', 'invoice.payment_failed'].includes(event.type))
+        results.push(await service.applyStripeInvoice(event.data.object as Stripe.Invoice, opts));
+    }
+    expect(results).not.toContain('foreign');
+    expect((await get(`/v1/subscriptions/${sub.id}`)).json()).toMatchObject({
+      status: 'active',
+      clientSecret: null,
+      latestInvoice: { id: sub.latestInvoice.id, status: 'paid', paymentStatus: 'succeeded' },
+    });
+  });
+
   it('Swagger documents every route, body, response and error', async () => {
     const doc = (await t.request({ url: '/docs-json', apiKey: null })).json();
     const create = doc.paths['/v1/subscriptions'].post;
