@@ -7,7 +7,7 @@
  * acknowledged event id is a committed row. The worker is disabled: receiving is what is measured.
  *
  * Env: DATABASE_URL (else postgres://postgres@127.0.0.1:5432/postgres, else embedded), BENCH_SECONDS (10),
- * BENCH_CONNECTIONS (50).
+ * BENCH_CONNECTIONS (50), BENCH_ROUNDS (2, alternating naive/service), BENCH_CPU_PROF=1 (profiles in .bench/).
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -38,6 +38,7 @@ const SECRET = 'whsec_bench_0123456789abcdefghijklmnop';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const POOL = 10;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 
 type Role = 'naive' | 'service';
 
@@ -74,6 +75,24 @@ async function serve(role: Role, databaseUrl: string) {
   process.on('message', (m) => {
     if (m === 'stop') void close().then(() => process.exit(0));
     if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
+    if (m === 'profile') void profile(role);
+  });
+}
+
+/** BENCH_CPU_PROF=1: a CPU profile of the measured run only, written to .bench/<role>.cpuprofile. */
+let session: import('node:inspector').Session | undefined;
+async function profile(role: Role) {
+  const { Session } = await import('node:inspector');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  if (!session) {
+    session = new Session();
+    session.connect();
+    session.post('Profiler.enable', () => session!.post('Profiler.start'));
+    return;
+  }
+  session.post('Profiler.stop', (_e, { profile: p }) => {
+    mkdirSync('.bench', { recursive: true });
+    writeFileSync(`.bench/${role}.cpuprofile`, JSON.stringify(p));
   });
 }
 
@@ -194,7 +213,7 @@ async function prepareDatabase(): Promise<{ url: string; cleanup(): Promise<void
 }
 
 function startChild(role: Role, databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(__filename, ['serve', role, databaseUrl], { execArgv: ['-r', join(__dirname, 'webhooks-register.ts'), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=.bench'] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(__filename, ['serve', role, databaseUrl], { execArgv: ['-r', join(__dirname, 'webhooks-register.ts')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve({ child, url: `http://127.0.0.1:${m.port}` }));
     child.once('exit', (code) => reject(new Error(`${role} receiver exited with ${code}`)));
@@ -213,25 +232,32 @@ function cpuOf(child: ChildProcess): Promise<number> {
   });
 }
 
-/** CPU milliseconds the PostgreSQL server's backends used, from pg_stat_activity pids via /proc (same machine only). */
+/**
+ * CPU milliseconds the whole PostgreSQL server has used (postmaster + live children + reaped children),
+ * read from /proc; only meaningful when the server runs on this machine (null otherwise).
+ */
 async function postgresCpuMs(url: string): Promise<number | null> {
   try {
-    const { readFileSync } = await import('node:fs');
+    const { readFileSync, readdirSync } = await import('node:fs');
     const c = new Client({ connectionString: url });
     await c.connect();
-    const { rows } = await c.query(`SELECT pid FROM pg_stat_activity`);
+    const { rows } = await c.query(`SELECT split_part(pg_read_file('postmaster.pid'), E'\n', 1)::int AS pid`);
     await c.end();
+    const postmaster = rows[0].pid as number;
+    const fields = (pid: number | string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     const tick = 100; // USER_HZ
-    let total = 0;
-    for (const { pid } of rows) {
+    const own = fields(postmaster);
+    let total = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
       try {
-        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        total += ((Number(f[11]) + Number(f[12])) * 1000) / tick;
+        const f = fields(entry);
+        if (Number(f[1]) === postmaster) total += Number(f[11]) + Number(f[12]);
       } catch {
-        /* gone */
+        /* exited */
       }
     }
-    return total;
+    return (total * 1000) / tick;
   } catch {
     return null;
   }
@@ -326,48 +352,72 @@ async function main() {
     const settings = await ds.query(`SELECT current_setting('synchronous_commit') AS sc, current_setting('fsync') AS fsync, version() AS v`);
     await ds.destroy();
 
-    const results: Record<Role, Run & { committed: number }> = {} as never;
-    for (const [role, table] of [
-      ['naive', 'naive_webhook_events'],
-      ['service', 'webhook_events'],
-    ] as Array<[Role, string]>) {
-      const { child, url } = await startChild(role, db.url);
-      try {
-        process.stdout.write(`${role}: warm-up 2 s, then ${SECONDS} s at ${CONNECTIONS} connections...\n`);
-        const warm = await fire(url, 2);
-        const cpuBefore = await cpuOf(child);
-        const loadCpuBefore = process.cpuUsage();
-        const run = await fire(url, SECONDS);
-        const cpuMs = (await cpuOf(child)) - cpuBefore;
-        const load = process.cpuUsage(loadCpuBefore);
-        run.cpuPerEventUs = (cpuMs * 1000) / Math.max(1, run.acked.length);
-        run.receiverCpuPct = (cpuMs / (SECONDS * 1000)) * 100;
-        run.loadCpuPct = ((load.user + load.system) / 1000 / (SECONDS * 1000)) * 100;
-        const allAcked = [...warm.acked, ...run.acked];
-        const committed = await countCommitted(db.url, table, allAcked);
-        results[role] = { ...run, committed: committed - warm.acked.length, acked: run.acked };
-        if (committed !== allAcked.length) process.stdout.write(`  LOST: ${allAcked.length - committed} acknowledged events have no row\n`);
-      } finally {
-        await stopChild(child);
+    // Both receivers stay up; rounds alternate naive/service so that load from elsewhere on the machine
+    // hits both designs alike. Totals are over all rounds.
+    const tables: Record<Role, string> = { naive: 'naive_webhook_events', service: 'webhook_events' };
+    const children = { naive: await startChild('naive', db.url), service: await startChild('service', db.url) };
+    const rounds: Array<{ role: Role; round: number; run: Run; committed: number; pgCpuPerEventUs: number | null }> = [];
+    try {
+      for (const role of ['naive', 'service'] as Role[]) {
+        const warm = await fire(children[role].url, 2);
+        const committed = await countCommitted(db.url, tables[role], warm.acked);
+        if (committed !== warm.acked.length) process.stdout.write(`  LOST in ${role} warm-up: ${warm.acked.length - committed}\n`);
       }
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const role of ['naive', 'service'] as Role[]) {
+          const { child, url } = children[role];
+          process.stdout.write(`round ${round}/${ROUNDS} ${role}: ${SECONDS} s at ${CONNECTIONS} connections...\n`);
+          if (process.env.BENCH_CPU_PROF && round === 1) child.send('profile');
+          const cpuBefore = await cpuOf(child);
+          const pgBefore = await postgresCpuMs(db.url);
+          const loadCpuBefore = process.cpuUsage();
+          const run = await fire(url, SECONDS);
+          const cpuMs = (await cpuOf(child)) - cpuBefore;
+          const pgAfter = await postgresCpuMs(db.url);
+          if (process.env.BENCH_CPU_PROF && round === 1) child.send('profile');
+          const load = process.cpuUsage(loadCpuBefore);
+          run.cpuPerEventUs = (cpuMs * 1000) / Math.max(1, run.acked.length);
+          run.receiverCpuPct = (cpuMs / (SECONDS * 1000)) * 100;
+          run.loadCpuPct = ((load.user + load.system) / 1000 / (SECONDS * 1000)) * 100;
+          const committed = await countCommitted(db.url, tables[role], run.acked);
+          const pgCpuPerEventUs = pgBefore !== null && pgAfter !== null ? ((pgAfter - pgBefore) * 1000) / Math.max(1, run.acked.length) : null;
+          rounds.push({ role, round, run, committed, pgCpuPerEventUs });
+        }
+      }
+    } finally {
+      await Promise.all([stopChild(children.naive.child), stopChild(children.service.child)]);
     }
 
-    const n = results.naive;
-    const s = results.service;
-    const row = (label: string, r: Run & { committed: number }) =>
-      `| ${label.padEnd(34)} | ${r.rps.toFixed(0).padStart(8)} | ${r.p50.toFixed(0).padStart(5)} | ${r.p99.toFixed(0).padStart(5)} | ${r.max.toFixed(0).padStart(6)} | ${String(r.acked.length).padStart(7)} | ${String(r.committed).padStart(9)} | ${String(r.acked.length - r.committed).padStart(4)} | ${String(r.non2xx + r.errors).padStart(6)} | ${r.cpuPerEventUs!.toFixed(0).padStart(9)} | ${r.receiverCpuPct!.toFixed(0).padStart(8)}% | ${r.loadCpuPct!.toFixed(0).padStart(6)}% |`;
+    const pad = (v: string | number, n: number) => String(v).padStart(n);
+    const row = (label: string, r: Run, committed: number, pg: number | null) =>
+      `| ${label.padEnd(38)} | ${pad(r.rps.toFixed(0), 8)} | ${pad(r.p50.toFixed(0), 5)} | ${pad(r.p99.toFixed(0), 5)} | ${pad(r.max.toFixed(0), 6)} | ${pad(r.acked.length, 7)} | ${pad(committed, 9)} | ${pad(r.acked.length - committed, 4)} | ${pad(r.non2xx + r.errors, 6)} | ${pad(r.cpuPerEventUs!.toFixed(0), 8)} | ${pad(pg === null ? 'n/a' : pg.toFixed(0), 8)} |`;
+    const total = (role: Role) => {
+      const mine = rounds.filter((r) => r.role === role);
+      const acked = mine.reduce((n, r) => n + r.run.acked.length, 0);
+      return {
+        rps: acked / (mine.length * SECONDS),
+        acked,
+        lost: mine.reduce((n, r) => n + r.run.acked.length - r.committed, 0),
+        worstP99: Math.max(...mine.map((r) => r.run.p99)),
+        medianP99: mine.map((r) => r.run.p99).sort((a, b) => a - b)[Math.floor(mine.length / 2)],
+      };
+    };
+    const n = total('naive');
+    const sv = total('service');
+    const bytes = rounds[0]?.run.bytes ?? 0;
     const lines = [
       '',
-      `Webhook receiving benchmark: ${CONNECTIONS} connections, ${SECONDS} s per design (after a 2 s warm-up), ~${(s.bytes / 1024).toFixed(1)} KB signed payment_intent.succeeded bodies, a new event id per request`,
+      `Webhook receiving benchmark: ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS} s per design (alternating, after a 2 s warm-up each), ~${(bytes / 1024).toFixed(1)} KB signed payment_intent.succeeded bodies, a new event id per request`,
       `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load generator on the same machine. Database: ${db.where}`,
-      `PostgreSQL: synchronous_commit=${settings[0].sc}, fsync=${settings[0].fsync} (every 200 is given after COMMIT). Service worker disabled: receiving is measured.`,
+      `PostgreSQL: synchronous_commit=${settings[0].sc}, fsync=${settings[0].fsync} (every 200 is given after COMMIT). Pool 10 each. Service worker disabled: receiving is measured.`,
       '',
-      '| design                             | events/s |   p50 |   p99 | max ms |   acked | committed | lost | errors | µs CPU/ev | receiver | loadgen |',
-      '|------------------------------------|----------|-------|-------|--------|---------|-----------|------|--------|-----------|----------|---------|',
-      row('naive: verify + 1 INSERT/request', n),
-      row('service: verify + group commit', s),
+      '| design (round)                         | events/s |   p50 |   p99 | max ms |   acked | committed | lost | errors | node µs/ev | pg µs/ev |',
+      '|----------------------------------------|----------|-------|-------|--------|---------|-----------|------|--------|----------|----------|',
+      ...rounds.map((r) => row(`${r.role === 'naive' ? 'naive: verify + 1 INSERT/request' : 'service: verify + group commit'} (${r.round})`, r.run, r.committed, r.pgCpuPerEventUs)),
       '',
-      `Ratio service/naive: ${(s.rps / n.rps).toFixed(2)}x (target >= 2x); service p99 ${s.p99} ms (target < 50 ms); lost ${s.acked.length - s.committed + (n.acked.length - n.committed)} (target 0)`,
+      `naive:   ${n.rps.toFixed(0)} events/s over all rounds, p99 median ${n.medianP99} ms, lost ${n.lost} of ${n.acked}`,
+      `service: ${sv.rps.toFixed(0)} events/s over all rounds, p99 median ${sv.medianP99} ms (worst ${sv.worstP99} ms), lost ${sv.lost} of ${sv.acked}`,
+      `Ratio service/naive: ${(sv.rps / n.rps).toFixed(2)}x (target >= 2x); service p99 < 50 ms: ${sv.medianP99 < 50 ? 'yes' : 'NO'}; zero lost: ${n.lost + sv.lost === 0 ? 'yes' : 'NO'}`,
       'Ceilings measured on this machine kind (shared/TOOLCHAIN.md): bare Fastify GET ~80k req/s; Nest+Fastify validated POST ~30k; Nest+Fastify one TypeORM INSERT ~3.7k.',
       '',
     ];
