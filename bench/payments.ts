@@ -16,7 +16,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -178,6 +178,7 @@ function call(base: string, method: string, path: string, expected: number, body
 }
 
 async function main() {
+  const loadBefore = loadavg()[0];
   const db = await database();
   const emulatorProcess = EMULATOR_MODE === 'process' ? await start(['emulator']) : undefined;
   const service = await start(['serve', db.url, ...(emulatorProcess ? [emulatorProcess.message.emulatorUrl] : [])]);
@@ -223,6 +224,7 @@ async function main() {
       [
         '',
         `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${db.label}`,
+        `Load average (1 min) before the run: ${loadBefore.toFixed(2)}${loadBefore > cpus().length / 2 ? ' - other work is running: expect noisy numbers' : ''}`,
         `Load: ${CONNECTIONS} connections, ${SECONDS} s per scenario; emulator ${EMULATOR_MODE === 'process' ? 'in its own process' : "in the service's process"}; load generator, service, emulator and PostgreSQL share this machine`,
         '',
         ...lines,

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import type { PaymentEntity } from './payment.entity';
 import { callerMetadata } from './stripe-metadata';
 
 /** Statuses a PaymentIntent never leaves. */
@@ -7,41 +8,71 @@ export const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 
 // Stripe also cancels some `processing` intents (certain payment methods); cards do not get there.
 export const CANCELABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action', 'requires_capture'];
 
-/** Column values of `payments` taken from a Stripe PaymentIntent (in SQL parameter order, see PAYMENT_STATE_COLUMNS). */
-export function paymentStateValues(intent: Stripe.PaymentIntent): unknown[] {
+export type PaymentState = Pick<
+  PaymentEntity,
+  | 'stripePaymentIntentId'
+  | 'amount'
+  | 'amountCapturable'
+  | 'amountReceived'
+  | 'currency'
+  | 'status'
+  | 'captureMethod'
+  | 'clientSecret'
+  | 'nextAction'
+  | 'lastPaymentError'
+  | 'description'
+  | 'receiptEmail'
+  | 'metadata'
+>;
+
+/** What a Stripe PaymentIntent says about a payment, as entity fields. */
+export function paymentState(intent: Stripe.PaymentIntent): PaymentState {
   const error = intent.last_payment_error;
-  return [
-    intent.id,
-    intent.amount,
-    intent.amount_capturable ?? 0,
-    intent.amount_received ?? 0,
-    intent.currency,
-    intent.status,
-    intent.capture_method === 'manual' ? 'manual' : 'automatic',
-    intent.client_secret ?? null,
-    intent.next_action ? JSON.stringify(intent.next_action) : null,
-    error ? JSON.stringify({ code: error.code ?? null, declineCode: error.decline_code ?? null, message: error.message ?? null }) : null,
-    intent.description ?? null,
-    intent.receipt_email ?? null,
-    JSON.stringify(callerMetadata(intent.metadata)),
-  ];
+  return {
+    stripePaymentIntentId: intent.id,
+    amount: intent.amount,
+    amountCapturable: intent.amount_capturable ?? 0,
+    amountReceived: intent.amount_received ?? 0,
+    currency: intent.currency,
+    status: intent.status as PaymentState['status'], // verbatim, even a status newer than this code
+    captureMethod: intent.capture_method === 'manual' ? 'manual' : 'automatic',
+    clientSecret: intent.client_secret ?? null,
+    nextAction: (intent.next_action as unknown as Record<string, unknown>) ?? null,
+    lastPaymentError: error ? { code: error.code ?? null, declineCode: error.decline_code ?? null, message: error.message ?? null } : null,
+    description: intent.description ?? null,
+    receiptEmail: intent.receipt_email ?? null,
+    metadata: callerMetadata(intent.metadata),
+  };
 }
 
-export const PAYMENT_STATE_COLUMNS = [
-  'stripe_payment_intent_id',
-  'amount',
-  'amount_capturable',
-  'amount_received',
-  'currency',
-  'status',
-  'capture_method',
-  'client_secret',
-  'next_action',
-  'last_payment_error',
-  'description',
-  'receipt_email',
-  'metadata',
+/** Entity field -> column, in SQL parameter order (stripe_payment_intent_id first, status sixth). */
+export const PAYMENT_STATE_COLUMNS: ReadonlyArray<readonly [keyof PaymentState, string]> = [
+  ['stripePaymentIntentId', 'stripe_payment_intent_id'],
+  ['amount', 'amount'],
+  ['amountCapturable', 'amount_capturable'],
+  ['amountReceived', 'amount_received'],
+  ['currency', 'currency'],
+  ['status', 'status'],
+  ['captureMethod', 'capture_method'],
+  ['clientSecret', 'client_secret'],
+  ['nextAction', 'next_action'],
+  ['lastPaymentError', 'last_payment_error'],
+  ['description', 'description'],
+  ['receiptEmail', 'receipt_email'],
+  ['metadata', 'metadata'],
 ];
+
+const JSON_COLUMNS = new Set(['next_action', 'last_payment_error', 'metadata']);
+
+/** SQL placeholder for a state column (jsonb ones cast). */
+export const statePlaceholder = (column: string, index: number) => `$${index}${JSON_COLUMNS.has(column) ? '::jsonb' : ''}`;
+
+export function paymentStateValues(state: PaymentState): unknown[] {
+  return PAYMENT_STATE_COLUMNS.map(([property, column]) => {
+    const value = state[property];
+    return JSON_COLUMNS.has(column) ? (value === null ? null : JSON.stringify(value)) : value;
+  });
+}
 
 const ORDER = `ARRAY['requires_payment_method','requires_confirmation','requires_action','processing','requires_capture','succeeded','canceled']::text[]`;
 

@@ -5,7 +5,8 @@ import { Repository } from 'typeorm';
 import { InjectStripe, stripeErrorToProblem } from '@app/stripe';
 import { ProblemException } from '../common/errors/problem';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
-import { completeOperationIn } from '../common/idempotency/operation-context';
+import { canonicalJson } from '../common/idempotency/canonical-json';
+import { completeOperationIn, operationContext } from '../common/idempotency/operation-context';
 import { CustomersService } from '../customers/customers.service';
 import { CreatePaymentDto } from './dto/create-payment.dto';
 import { CancelPaymentDto, CapturePaymentDto, ConfirmPaymentDto, ListPaymentsQuery } from './dto/payment-actions.dto';
@@ -13,7 +14,7 @@ import { toPaymentResponse } from './dto/payment.response';
 import { paginate, Page } from './http/pagination';
 import { PaymentEntity } from './payment.entity';
 import { entityFromRow } from './entity-from-row';
-import { CANCELABLE, CONFIRMABLE, PAYMENT_STATE_COLUMNS, paymentStateValues, paymentWriteGuard } from './payment-intent-state';
+import { CANCELABLE, CONFIRMABLE, PAYMENT_STATE_COLUMNS, paymentState, paymentStateValues, paymentWriteGuard, statePlaceholder } from './payment-intent-state';
 import { stripeAnswerTime } from './stripe-freshness';
 import { localIdOf, withLocalId } from './stripe-metadata';
 
@@ -51,9 +52,9 @@ export class PaymentsService {
         },
         { idempotencyKey: `payments.create:${id}` },
       );
-      return await this.upsert(id, customer?.id ?? null, intent, stripeAnswerTime(intent));
+      return await this.upsert(id, customer?.id ?? null, intent, stripeAnswerTime(intent), null);
     } catch (error) {
-      await this.recordDecline(error, id, customer?.id ?? null);
+      await this.recordDecline(error, id, customer?.id ?? null, null);
       throw error;
     }
   }
@@ -85,9 +86,9 @@ export class PaymentsService {
         { payment_method: dto.paymentMethod, return_url: dto.returnUrl },
         { idempotencyKey: `payments.confirm:${id}:${operationId}` },
       );
-      return await this.upsert(id, payment.customerId, intent, stripeAnswerTime(intent));
+      return await this.upsert(id, payment.customerId, intent, stripeAnswerTime(intent), payment);
     } catch (error) {
-      await this.recordDecline(error, id, payment.customerId);
+      await this.recordDecline(error, id, payment.customerId, payment);
       throw error;
     }
   }
@@ -105,7 +106,7 @@ export class PaymentsService {
       { amount_to_capture: dto.amount },
       { idempotencyKey: `payments.capture:${id}:${operationId}` },
     );
-    return this.upsert(id, payment.customerId, intent, stripeAnswerTime(intent));
+    return this.upsert(id, payment.customerId, intent, stripeAnswerTime(intent), payment);
   }
 
   async cancel(id: string, operationId: string, dto: CancelPaymentDto): Promise<PaymentEntity> {
@@ -116,7 +117,7 @@ export class PaymentsService {
       { cancellation_reason: dto.reason },
       { idempotencyKey: `payments.cancel:${id}:${operationId}` },
     );
-    return this.upsert(id, payment.customerId, intent, stripeAnswerTime(intent));
+    return this.upsert(id, payment.customerId, intent, stripeAnswerTime(intent), payment);
   }
 
   /** Retrieves the intent from Stripe and applies it (used by `?sync=true` and by reconciliation). */
@@ -135,7 +136,7 @@ export class PaymentsService {
   async applyStripePaymentIntent(intent: Stripe.PaymentIntent, opts: ApplyOptions = {}): Promise<ApplyResult> {
     const localId = localIdOf(intent.metadata) ?? null;
     const sets = PAYMENT_STATE_COLUMNS.slice(1)
-      .map((col, i) => (col === 'client_secret' ? `${col} = coalesce($${i + 3}, cur.${col})` : `${col} = $${i + 3}`))
+      .map(([, col], i) => (col === 'client_secret' ? `${col} = coalesce($${i + 3}, cur.${col})` : `${col} = ${statePlaceholder(col, i + 3)}`))
       .join(', ');
     const ev = `$${STATE_PARAMS + 2}::bigint`;
     const synced = `$${STATE_PARAMS + 3}::bigint`;
@@ -144,7 +145,7 @@ export class PaymentsService {
          stripe_synced_at = greatest(cur.stripe_synced_at, ${synced}), updated_at = now()
        WHERE (cur.id = $1::uuid OR cur.stripe_payment_intent_id = $2) AND ${paymentWriteGuard('cur', '$7::text', ev)}
        RETURNING cur.id`,
-      [localId, ...paymentStateValues(intent), opts.eventCreated ?? null, opts.eventCreated === undefined ? stripeAnswerTime(intent) : null],
+      [localId, ...paymentStateValues(paymentState(intent)), opts.eventCreated ?? null, opts.eventCreated === undefined ? stripeAnswerTime(intent) : null],
     );
     if (rows.length) return 'applied';
     const exists = await this.payments.exists({ where: localId ? [{ id: localId }, { stripePaymentIntentId: intent.id }] : { stripePaymentIntentId: intent.id } });
@@ -154,34 +155,69 @@ export class PaymentsService {
 
   /**
    * Writes what Stripe answered to our own call: creates the row on first sight, else the same guarded
-   * update; and, for a successful call, completes the idempotency record in the same transaction.
+   * update. For a successful call it also completes the request's idempotency record IN THE SAME
+   * STATEMENT (one round trip, one commit): the response is computed beforehand from what the row will
+   * hold, and the record is only completed if the written row matches it (else the interceptor does it).
    */
-  private async upsert(id: string, customerId: string | null, intent: Stripe.PaymentIntent, answeredAt: number, completesOperation = true): Promise<PaymentEntity> {
-    const columns = ['id', 'customer_id', 'stripe_synced_at', ...PAYMENT_STATE_COLUMNS];
-    const placeholders = columns.map((col, i) => `$${i + 1}${col === 'next_action' || col === 'last_payment_error' || col === 'metadata' ? '::jsonb' : ''}`);
-    const updates = PAYMENT_STATE_COLUMNS.slice(1)
-      .map((col) => `${col} = ${col === 'client_secret' ? `coalesce(EXCLUDED.${col}, payments.${col})` : `EXCLUDED.${col}`}`)
-      .join(', ');
-    return this.payments.manager.transaction(async (m) => {
-      const rows: Array<Record<string, unknown>> = await m.query(
-        `INSERT INTO payments (${columns.join(', ')}) VALUES (${placeholders.join(', ')})
-         ON CONFLICT (id) DO UPDATE SET ${updates}, stripe_synced_at = greatest(payments.stripe_synced_at, EXCLUDED.stripe_synced_at), updated_at = now()
-         WHERE ${paymentWriteGuard('payments', 'EXCLUDED.status', 'NULL::bigint')}
-         RETURNING *`,
-        [id, customerId, answeredAt, ...paymentStateValues(intent)],
-      );
-      // No row back: the stored state is newer or final (a webhook got there first); answer with it.
-      const [row] = rows.length ? rows : await m.query(`SELECT * FROM payments WHERE id = $1`, [id]);
-      const payment = entityFromRow(this.payments, row);
-      if (completesOperation) await completeOperationIn(m, toPaymentResponse(payment));
-      return payment;
+  private async upsert(
+    id: string,
+    customerId: string | null,
+    intent: Stripe.PaymentIntent,
+    answeredAt: number,
+    current: PaymentEntity | null,
+    completesOperation = true,
+  ): Promise<PaymentEntity> {
+    const state = paymentState(intent);
+    const at = new Date();
+    const createdAt = current?.createdAt ?? at;
+    const expected = Object.assign(this.payments.create(), current ?? {}, state, {
+      id,
+      customerId: current ? current.customerId : customerId,
+      amountRefunded: current?.amountRefunded ?? 0,
+      clientSecret: state.clientSecret ?? current?.clientSecret ?? null,
+      createdAt,
+      updatedAt: at,
     });
+    const columns = ['id', 'customer_id', 'stripe_synced_at', 'created_at', 'updated_at', ...PAYMENT_STATE_COLUMNS.map(([, col]) => col)];
+    const placeholders = columns.map((col, i) => statePlaceholder(col, i + 1));
+    const updates = PAYMENT_STATE_COLUMNS.slice(1)
+      .map(([, col]) => `${col} = ${col === 'client_secret' ? `coalesce(EXCLUDED.${col}, payments.${col})` : `EXCLUDED.${col}`}`)
+      .join(', ');
+    const params: unknown[] = [id, customerId, answeredAt, at, at, ...paymentStateValues(state)];
+    let sql = `INSERT INTO payments (${columns.join(', ')}) VALUES (${placeholders.join(', ')})
+       ON CONFLICT (id) DO UPDATE SET ${updates}, stripe_synced_at = greatest(payments.stripe_synced_at, EXCLUDED.stripe_synced_at), updated_at = EXCLUDED.updated_at
+       WHERE ${paymentWriteGuard('payments', 'EXCLUDED.status', 'NULL::bigint')}
+       RETURNING *`;
+    const operation = completesOperation ? operationContext.getStore() : undefined;
+    const response = operation && !operation.completed ? toPaymentResponse(expected) : undefined;
+    if (operation && response) {
+      const n = params.length;
+      sql = `WITH written AS (${sql}),
+        completed AS (
+          UPDATE idempotency_keys SET status = 'completed', locked_until = NULL, response_status = $${n + 1}, response_body = $${n + 2}::jsonb
+          WHERE id = $${n + 3} AND status = 'in_progress'
+            AND EXISTS (SELECT 1 FROM written w WHERE w.created_at = $${n + 4} AND w.amount_refunded = $${n + 5}
+                          AND w.customer_id IS NOT DISTINCT FROM $${n + 6}::uuid AND w.client_secret IS NOT DISTINCT FROM $${n + 7})
+          RETURNING 1)
+        SELECT written.*, (SELECT count(*) FROM completed)::int AS operation_completed FROM written`;
+      params.push(operation.successStatus, JSON.stringify(response), operation.operationId, createdAt, expected.amountRefunded, expected.customerId, expected.clientSecret);
+    }
+    const rows: Array<Record<string, unknown>> = await this.payments.query(sql, params);
+    // No row back: the stored state is newer or final (a webhook got there first); answer with it.
+    if (!rows.length) return this.get(id);
+    const payment = entityFromRow(this.payments, rows[0]);
+    if (operation && rows[0].operation_completed === 1) {
+      operation.completed = true;
+      // Safety net: should the row differ from what was predicted, store what is really answered.
+      if (canonicalJson(toPaymentResponse(payment)) !== canonicalJson(response)) await completeOperationIn(this.payments.manager, toPaymentResponse(payment), true);
+    }
+    return payment;
   }
 
   /** A decline is an answer about the intent: store what Stripe now says before the 402 goes out. */
-  private async recordDecline(error: unknown, id: string, customerId: string | null): Promise<void> {
+  private async recordDecline(error: unknown, id: string, customerId: string | null, current: PaymentEntity | null): Promise<void> {
     if (!(error instanceof Stripe.errors.StripeCardError) || !error.payment_intent) return;
-    await this.upsert(id, customerId, error.payment_intent, stripeAnswerTime(undefined, error.headers), false);
+    await this.upsert(id, customerId, error.payment_intent, stripeAnswerTime(undefined, error.headers), current, false);
     const mapped = stripeErrorToProblem(error)!;
     const { type: _t, title: _ti, status, detail, code, ...extensions } = mapped.problem;
     throw new ProblemException(status, code, detail, { ...extensions, paymentId: id }, mapped.headers);

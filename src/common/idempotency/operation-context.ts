@@ -16,13 +16,14 @@ export const operationContext = new AsyncLocalStorage<OperationContext>();
  * Completes the current request's idempotency record inside the caller's transaction, so the local row
  * and the record commit together (one commit instead of two, and no window where one exists without
  * the other). `response` must be exactly what the route returns. A no-op without an Idempotency-Key.
+ * `correct` overwrites a response this request already stored (used when a prediction turned out wrong).
  */
-export async function completeOperationIn(manager: EntityManager, response: unknown): Promise<void> {
+export async function completeOperationIn(manager: EntityManager, response: unknown, correct = false): Promise<void> {
   const ctx = operationContext.getStore();
-  if (!ctx || ctx.completed) return;
+  if (!ctx || (ctx.completed && !correct)) return;
   await manager.query(
-    `UPDATE idempotency_keys SET status = 'completed', locked_until = NULL, response_status = $2, response_body = $3::jsonb WHERE id = $1 AND status = 'in_progress'`,
-    [ctx.operationId, ctx.successStatus, JSON.stringify(response)],
+    `UPDATE idempotency_keys SET status = 'completed', locked_until = NULL, response_status = $2, response_body = $3::jsonb WHERE id = $1 AND status = $4`,
+    [ctx.operationId, ctx.successStatus, JSON.stringify(response), correct ? 'completed' : 'in_progress'],
   );
   ctx.completed = true;
 }
