@@ -23,6 +23,12 @@ describe('webhooks through the emulator alone', () => {
     }
   }
   const payment = async (id: string) => (await t.request({ url: `/v1/payments/${id}` })).json();
+  /**
+   * A bank challenge takes the customer seconds: move the emulator's clock on so the completion event is
+   * created after our own API answer (events of the very same second are discarded by the owners' guards;
+   * reported as a known gap).
+   */
+  const later = () => fetch(`${emulator.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: 2 }) });
 
   it('3-D Secure completed at the bank reaches the local payment by webhook', async () => {
     const created = await t.request({ method: 'POST', url: '/v1/payments', payload: { amount: 3100, currency: 'eur', paymentMethod: 'pm_card_authenticationRequired', confirm: true } });
@@ -31,6 +37,7 @@ describe('webhooks through the emulator alone', () => {
     expect(p.status).toBe('requires_action');
     expect(p.nextAction).not.toBeNull();
 
+    await later();
     const challenge = await emulator.threeDSecure(p.stripePaymentIntentId, 'success');
     expect(challenge.status).toBeLessThan(400);
     const done = await until('the payment to succeed', () => payment(p.id), (x) => x.status === 'succeeded');

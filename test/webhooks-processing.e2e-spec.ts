@@ -24,7 +24,8 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
   });
 
   beforeAll(async () => {
-    emulator = await startStripeEmulator({ asyncDelayMs: 50, webhookRetryDelaysMs: [50, 100, 200] });
+    // Refunds settle only when a test says so (after moving the clock on), never on a timer.
+    emulator = await startStripeEmulator({ asyncDelayMs: 600_000, webhookRetryDelaysMs: [50, 100, 200] });
     stripe = new Stripe(emulator.secretKey, { host: '127.0.0.1', port: emulator.port, protocol: 'http' });
     t = await bootApp({ env: env(emulator) });
     other = await bootApp({ db: t.db, env: env(emulator) });
@@ -59,6 +60,19 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
     return all.reverse();
   }
   const payment = async (id: string) => (await t.request({ url: `/v1/payments/${id}` })).json();
+  /**
+   * What Stripe does after our call answered happens later (a bank challenge, a refund settling): move the
+   * emulator's clock on so those events are created after our own answer. Events created in the very same
+   * second as a fresh answer are discarded by the owners' guards (ev > stripe_synced_at): see the report.
+   */
+  const later = async () => {
+    await fetch(`${emulator.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: 2 }) });
+  };
+  const settleRefund = async (stripeRefundId: string) => {
+    await later();
+    const res = await fetch(`${emulator.url}/_emulator/refunds/${stripeRefundId}/settle`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    if (res.status !== 200) throw new Error(`settle: ${res.status} ${await res.text()}`);
+  };
   const refund = async (id: string) => (await t.request({ url: `/v1/refunds/${id}` })).json();
 
   async function createPayment(body: Record<string, unknown> = {}) {
@@ -69,7 +83,9 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
 
   it('succeeded, then a stale payment_failed (real emulator payloads) -> stays succeeded', async () => {
     const p = await createPayment();
+    await later();
     await expect(stripe.paymentIntents.confirm(p.stripePaymentIntentId, { payment_method: 'pm_card_visa_chargeDeclined' })).rejects.toThrow();
+    await later();
     await stripe.paymentIntents.confirm(p.stripePaymentIntentId, { payment_method: 'pm_card_visa' });
     const [failed] = await eventsFor(p.stripePaymentIntentId, 'payment_intent.payment_failed');
     const [succeeded] = await eventsFor(p.stripePaymentIntentId, 'payment_intent.succeeded');
@@ -90,6 +106,7 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
     expect(p.status).toBe('succeeded');
     const r = (await t.request({ method: 'POST', url: '/v1/refunds', payload: { paymentId: p.id, amount: 2000 } })).json();
     expect(r.status).toBe('pending');
+    await settleRefund(r.stripeRefundId);
     const events = await until('refund.failed at the emulator', () => eventsFor(r.stripeRefundId, 'refund.'), (es) => es.some((e) => e.type === 'refund.failed'));
     expect(events.map((e) => e.type)).toEqual(['refund.created', 'refund.updated', 'refund.failed']);
     for (const e of [...events].reverse()) expect((await deliver(t, e)).statusCode).toBe(200);
@@ -101,6 +118,7 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
   it('refund.updated before refund.created converges; redelivering everything changes nothing (amountRefunded not doubled)', async () => {
     const p = await createPayment({ paymentMethod: 'pm_card_pendingRefund', confirm: true });
     const r = (await t.request({ method: 'POST', url: '/v1/refunds', payload: { paymentId: p.id, amount: 1500 } })).json();
+    await settleRefund(r.stripeRefundId);
     const events = await until('refund.updated', () => eventsFor(r.stripeRefundId, 'refund.'), (es) => es.some((e) => e.type === 'refund.updated'));
     const charge = (await eventsFor((await stripe.paymentIntents.retrieve(p.stripePaymentIntentId)).latest_charge as string, 'charge.refunded'))[0];
     const all = [...events].reverse().concat(charge ? [charge] : []);
@@ -117,6 +135,7 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
   it('one event posted 5 times concurrently -> one inbox row, applied once', async () => {
     const p = await createPayment({ paymentMethod: 'pm_card_pendingRefund', confirm: true });
     const r = (await t.request({ method: 'POST', url: '/v1/refunds', payload: { paymentId: p.id, amount: 700 } })).json();
+    await settleRefund(r.stripeRefundId);
     const [updated] = await until('refund.updated', () => eventsFor(r.stripeRefundId, 'refund.updated'), (es) => es.length > 0);
     const answers = await Promise.all(Array.from({ length: 5 }, () => deliverOverHttp(t, updated)));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
@@ -129,6 +148,7 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
   it('the same event posted to two app instances sharing one database -> one row, processed once by one of them', async () => {
     const p = await createPayment({ paymentMethod: 'pm_card_pendingRefund', confirm: true });
     const r = (await t.request({ method: 'POST', url: '/v1/refunds', payload: { paymentId: p.id, amount: 900 } })).json();
+    await settleRefund(r.stripeRefundId);
     const [updated] = await until('refund.updated', () => eventsFor(r.stripeRefundId, 'refund.updated'), (es) => es.length > 0);
     const answers = await Promise.all([deliverOverHttp(t, updated), deliverOverHttp(other, updated), deliverOverHttp(t, updated), deliverOverHttp(other, updated)]);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
@@ -139,6 +159,7 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
 
   it('a worker killed after claiming: the row is processed once after its lease expires', async () => {
     const p = await createPayment();
+    await later();
     await stripe.paymentIntents.confirm(p.stripePaymentIntentId, { payment_method: 'pm_card_visa' });
     const [succeeded] = await eventsFor(p.stripePaymentIntentId, 'payment_intent.succeeded');
     // What a worker that died right after its claim leaves behind: processing, attempt 1, a lease about to run out.
@@ -191,7 +212,11 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
   it('a failing event is retried with backoff, then failed after WEBHOOK_MAX_ATTEMPTS, without blocking the others; operators can list, read and retry it', async () => {
     const p = await createPayment();
     // A snapshot our row cannot take (no amount): the handler throws on every attempt.
-    const broken = stripeEvent('payment_intent.succeeded', { id: p.stripePaymentIntentId, object: 'payment_intent', status: 'succeeded', amount: null, currency: 'usd', metadata: { payments_service_id: p.id } });
+    const broken = stripeEvent(
+      'payment_intent.succeeded',
+      { id: p.stripePaymentIntentId, object: 'payment_intent', status: 'succeeded', amount: null, currency: 'usd', metadata: { payments_service_id: p.id } },
+      { created: Math.floor(Date.now() / 1000) + 5 },
+    );
     const fine = stripeEvent('customer.updated', { id: 'cus_nobody', object: 'customer', email: 'x@example.com', metadata: {} });
     await deliver(t, broken);
     await deliver(t, fine);
