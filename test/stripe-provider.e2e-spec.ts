@@ -19,7 +19,7 @@ describe('Stripe provider (libs/stripe)', () => {
       const context = t.app.get(StripeContext);
       await context.webhookEndpointReady;
       expect(context).toMatchObject({ mode: 'sandbox', livemode: false, publishableKey: null });
-      const endpoints = await (await fetch(`${context.emulatorUrl}/v1/webhook_endpoints`, { headers: { authorization: 'Bearer sk_test_emulator' } })).json();
+      const endpoints = (await (await fetch(`${context.emulatorUrl}/v1/webhook_endpoints`, { headers: { authorization: 'Bearer sk_test_emulator' } })).json()) as { data: unknown[] };
       expect(endpoints.data).toEqual([expect.objectContaining({ url: `${t.url}/v1/webhooks/stripe`, enabled_events: ['*'] })]);
       expect(context.webhookSecrets).toEqual([expect.stringMatching(/^whsec_/)]);
       expect(t.logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: expect.stringContaining('No real money moves') }));
@@ -46,7 +46,7 @@ describe('Stripe provider (libs/stripe)', () => {
         expect((await t.request({ url: '/v1/config' })).json()).toEqual({ publishableKey: 'pk_test_abc', sandbox: false, livemode: false });
         const created = await t.request({ method: 'POST', url: '/v1/customers', payload: { email: 'ext@example.com' } });
         expect(created.statusCode).toBe(201);
-        const log = (await (await fetch(`${emulator.url}/_emulator/requests`)).json()).data as Array<{ method: string; path: string }>;
+        const log = ((await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as { data: Array<{ method: string; path: string }> }).data;
         expect(log.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/customers']);
       } finally {
         await t.close();
