@@ -1,6 +1,7 @@
 import { bootApp, TestApp } from './utils/app';
 import { query } from './utils/database';
-import { emulatorOf } from './payments-helpers';
+import Stripe from 'stripe';
+import { createCustomer, emulatorOf } from './payments-helpers';
 
 // Sandbox mode: the app starts the emulator in-process and registers /v1/webhooks/stripe with it, so
 // every effect below reaches the local rows only through a signed delivery (no ?sync, no polling of Stripe).
@@ -68,5 +69,29 @@ describe('webhooks through the emulator alone', () => {
     const refundEvents = await query<{ type: string; status: string }>(t.db.url, `SELECT type, status FROM webhook_events WHERE object_id = $1`, [r.stripeRefundId]);
     expect(refundEvents.map((e) => e.type)).toEqual(expect.arrayContaining(['refund.created', 'refund.updated', 'refund.failed']));
     expect(refundEvents.every((e) => e.status === 'processed')).toBe(true);
+  });
+
+  it('a renewal that fails at Stripe turns the local subscription past_due by webhook (no ?sync)', async () => {
+    const { hostname, port } = new URL(emulator.url);
+    const stripe = new Stripe('sk_test_emulator', { host: hostname, port: Number(port), protocol: 'http' });
+    const price = await stripe.prices.create({ currency: 'usd', unit_amount: 900, recurring: { interval: 'month' }, product_data: { name: 'Basic' } });
+    const customerId = await createCustomer(t, 'renewal@example.com');
+    const created = await t.request({ method: 'POST', url: '/v1/subscriptions', payload: { customerId, priceId: price.id, paymentMethod: 'pm_card_visa' } });
+    expect(created.statusCode).toBe(201);
+    const sub = created.json();
+    expect(sub.status).toBe('active');
+
+    await later();
+    const advanced = await fetch(`${emulator.url}/_emulator/subscriptions/${sub.stripeSubscriptionId}/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ outcome: 'fail' }),
+    });
+    expect(advanced.status).toBe(200);
+    const pastDue = await until('past_due by webhook', async () => (await t.request({ url: `/v1/subscriptions/${sub.id}` })).json(), (x) => x.status === 'past_due');
+    expect(pastDue.latestInvoice).toMatchObject({ status: 'open', amountDue: 900 });
+    expect(pastDue.latestInvoice.id).not.toBe(sub.latestInvoice.id);
+    const types = await query<{ type: string; status: string }>(t.db.url, `SELECT type, status FROM webhook_events WHERE object_id = $1`, [sub.stripeSubscriptionId]);
+    expect(types).toEqual(expect.arrayContaining([{ type: 'customer.subscription.updated', status: 'processed' }]));
   });
 });

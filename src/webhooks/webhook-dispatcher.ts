@@ -4,6 +4,7 @@ import type { ApplyResult } from '../common/stripe-sync';
 import { CustomersService } from '../customers/customers.service';
 import { PaymentsService } from '../payments/payments.service';
 import { RefundsService } from '../refunds/refunds.service';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import type { StripeEventEnvelope } from './stripe-event';
 
 export interface DispatchOutcome {
@@ -22,6 +23,7 @@ export class WebhookDispatcher {
     private readonly customers: CustomersService,
     private readonly payments: PaymentsService,
     private readonly refunds: RefundsService,
+    private readonly subscriptions: SubscriptionsService,
   ) {}
 
   async dispatch(event: StripeEventEnvelope): Promise<DispatchOutcome> {
@@ -52,7 +54,27 @@ export class WebhookDispatcher {
       case 'customer.deleted':
         return { result: await this.customers.applyStripeCustomer(object as Stripe.Customer | Stripe.DeletedCustomer, opts) };
 
-      // Subscriptions and invoices: handled here once the subscriptions feature exists; stored meanwhile.
+      case 'customer.subscription.created':
+      case 'customer.subscription.updated':
+      case 'customer.subscription.deleted':
+      case 'customer.subscription.paused':
+      case 'customer.subscription.resumed':
+      case 'customer.subscription.pending_update_applied':
+      case 'customer.subscription.pending_update_expired':
+      case 'customer.subscription.trial_will_end':
+        return { result: await this.subscriptions.applyStripeSubscription(object as Stripe.Subscription, opts) };
+
+      case 'invoice.created':
+      case 'invoice.finalized':
+      case 'invoice.updated':
+      case 'invoice.paid':
+      case 'invoice.payment_succeeded':
+      case 'invoice.payment_failed':
+      case 'invoice.payment_action_required':
+      case 'invoice.voided':
+      case 'invoice.marked_uncollectible':
+        return { result: await this.subscriptions.applyStripeInvoice(object as Stripe.Invoice, opts) };
+
       default:
         return { result: 'unhandled' };
     }

@@ -6,6 +6,7 @@ import type { AppConfig } from '../config/configuration';
 import { CustomersModule } from '../customers/customers.module';
 import { PaymentsModule } from '../payments/payments.module';
 import { RefundsModule } from '../refunds/refunds.module';
+import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { StripeSignatureGuard } from './stripe-signature.guard';
 import { StripeWebhookController } from './stripe-webhook.controller';
 import { WEBHOOK_STRIPE_CONTEXT, WebhookStripeContext } from './webhook-context';
@@ -38,7 +39,7 @@ import { WebhookWorker } from './webhook-worker.service';
  * turn into 'stale' (no second effect; amountRefunded is recomputed from refunds, never incremented).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([WebhookEventEntity]), CustomersModule, PaymentsModule, RefundsModule],
+  imports: [TypeOrmModule.forFeature([WebhookEventEntity]), CustomersModule, PaymentsModule, RefundsModule, SubscriptionsModule],
   controllers: [StripeWebhookController, WebhookEventsController],
   providers: [
     {
