@@ -1,4 +1,6 @@
 import Stripe from 'stripe';
+import { loadConfig } from '../src/config/configuration';
+import { ConfigValidationError } from '../src/config/env.validation';
 import { bootApp, TestApp } from './utils/app';
 import { query } from './utils/database';
 import { newEventId, OLD_WEBHOOK_SECRET, signatureHeader, signedDelivery, stripeEvent, v1Signature, WEBHOOK_SECRET } from './utils/stripe-signing';
@@ -196,5 +198,21 @@ describe('POST /v1/webhooks/stripe: who may deliver', () => {
     const res = await t.request({ method: 'POST', url: URL, apiKey: null, ...delivery });
     expect(res.statusCode).toBe(200);
     expect(await rows(e.id)).toBe('1');
+  });
+
+  it.each([
+    [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@127.0.0.1/db', API_KEYS: 'ops:0123456789abcdef0123', STRIPE_SECRET_KEY: 'sk_test_abc' }, 'STRIPE_WEBHOOK_SECRET'],
+    [{ STRIPE_WEBHOOK_TOLERANCE_SECONDS: 'abc' }, 'STRIPE_WEBHOOK_TOLERANCE_SECONDS'],
+    [{ STRIPE_WEBHOOK_TOLERANCE_SECONDS: '0' }, 'STRIPE_WEBHOOK_TOLERANCE_SECONDS'],
+    [{ WEBHOOK_MAX_ATTEMPTS: '0' }, 'WEBHOOK_MAX_ATTEMPTS'],
+    [{ RECONCILE_INTERVAL_SECONDS: '-1' }, 'RECONCILE_INTERVAL_SECONDS'],
+  ])('refuses to boot with %j (names %s)', (env, name) => {
+    let problems: string[] = [];
+    try {
+      loadConfig(env);
+    } catch (error) {
+      problems = (error as ConfigValidationError).problems;
+    }
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${name}: `))]));
   });
 });

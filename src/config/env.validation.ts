@@ -192,6 +192,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: required when NODE_ENV=production');
     if (!env.API_KEYS) problems.push('API_KEYS: required when NODE_ENV=production');
     if (!env.STRIPE_SECRET_KEY) problems.push('STRIPE_SECRET_KEY: required when NODE_ENV=production (sandbox mode is for development only)');
+    if (!env.STRIPE_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET: required when NODE_ENV=production (every delivery would be refused)');
   }
   problems.push(...stripeKeyProblems(env));
   if (problems.length > 0) throw new ConfigValidationError(problems);
