@@ -7,6 +7,7 @@ import { ProblemException } from '../common/errors/problem';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
 import { canonicalJson } from '../common/idempotency/canonical-json';
 import { completeOperationIn, operationContext } from '../common/idempotency/operation-context';
+import { preparedQuery } from '../common/idempotency/prepared-query';
 import { CustomersService } from '../customers/customers.service';
 import { CreatePaymentDto } from './dto/create-payment.dto';
 import { CancelPaymentDto, CapturePaymentDto, ConfirmPaymentDto, ListPaymentsQuery } from './dto/payment-actions.dto';
@@ -61,7 +62,7 @@ export class PaymentsService {
 
   async get(id: string): Promise<PaymentEntity> {
     // A raw read hydrated through the entity metadata: several times cheaper than findOneBy on the hot path.
-    const [row] = await this.payments.query(`SELECT * FROM payments WHERE id = $1`, [id]);
+    const [row] = await preparedQuery(this.payments.manager.connection, 'payments_get', `SELECT * FROM payments WHERE id = $1`, [id]);
     const payment = row ? entityFromRow(this.payments, row) : null;
     if (!payment) throw new ProblemException(404, 'payment_not_found', `No payment ${id}.`);
     return payment;
@@ -202,7 +203,7 @@ export class PaymentsService {
         SELECT written.*, (SELECT count(*) FROM completed)::int AS operation_completed FROM written`;
       params.push(operation.successStatus, JSON.stringify(response), operation.operationId, createdAt, expected.amountRefunded, expected.customerId, expected.clientSecret);
     }
-    const rows: Array<Record<string, unknown>> = await this.payments.query(sql, params);
+    const rows = await preparedQuery(this.payments.manager.connection, response ? 'payments_upsert_complete' : 'payments_upsert', sql, params);
     // No row back: the stored state is newer or final (a webhook got there first); answer with it.
     if (!rows.length) return this.get(id);
     const payment = entityFromRow(this.payments, rows[0]);

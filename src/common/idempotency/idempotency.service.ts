@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { canonicalJson } from './canonical-json';
+import { preparedQuery } from './prepared-query';
 
 /** How long a request owns its key before another instance may take over (a crashed owner never finishes). */
 export const LEASE_SECONDS = 60;
@@ -58,7 +59,9 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     const hash = IdempotencyService.hash(request.method, request.path, request.body);
     for (let attempt = 0; attempt < 3; attempt++) {
       // A new key, or an expired one, is ours at once: the row id becomes the operation id.
-      const inserted: Array<{ id: string }> = await this.db.query(
+      const inserted = await preparedQuery<{ id: string }>(
+        this.db,
+        'idempotency_begin',
         `INSERT INTO idempotency_keys (id, api_key_name, key, request_method, request_path, request_hash, status, locked_until, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, 'in_progress', now() + make_interval(secs => $7), now() + make_interval(hours => $8))
          ON CONFLICT (api_key_name, key) DO UPDATE SET
@@ -71,7 +74,9 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
       );
       if (inserted.length) return { kind: 'execute', operationId: inserted[0].id };
 
-      const [row]: KeyRow[] = await this.db.query(
+      const [row] = await preparedQuery<KeyRow>(
+        this.db,
+        'idempotency_find',
         `SELECT id, request_hash, status, locked_until IS NOT NULL AND locked_until > now() AS locked, response_status, response_body
          FROM idempotency_keys WHERE api_key_name = $1 AND key = $2`,
         [request.apiKeyName, request.key],
@@ -94,7 +99,9 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
 
   /** Stores the definitive answer; later requests with the key replay it. */
   async complete(operationId: string, status: number, body: unknown): Promise<void> {
-    await this.db.query(
+    await preparedQuery(
+      this.db,
+      'idempotency_complete',
       `UPDATE idempotency_keys SET status = 'completed', locked_until = NULL, response_status = $2, response_body = $3::jsonb WHERE id = $1`,
       [operationId, status, JSON.stringify(body ?? null)],
     );
