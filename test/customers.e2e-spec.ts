@@ -64,10 +64,10 @@ describe('customers (sandbox: in-process emulator)', () => {
     const res = await t.request({
       method: 'POST',
       url: '/v1/customers',
-      payload: { email: 'nope', description: 'card 4242 4242 4242 4242', metadata: { payments_service_id: 'x' } },
+      payload: { email: 'nope', description: 'card 4242 4242 4242 4242', phone: '4000056655665556', metadata: { payments_service_id: 'x' } },
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['description', 'email', 'metadata']);
+    expect(res.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['description', 'email', 'metadata', 'phone']);
     expect(JSON.stringify(t.logs)).not.toContain('4242 4242 4242 4242');
   });
 

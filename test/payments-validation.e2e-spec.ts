@@ -22,6 +22,7 @@ describe('payment validation happens before any Stripe call', () => {
     ['a card number as payment method', { amount: 1000, currency: 'usd', paymentMethod: '4242424242424242' }, ['paymentMethod'], /card/],
     ['a card number in the description', { amount: 1000, currency: 'usd', description: 'pay with 4000 0566 5566 5556' }, ['description'], /card number/],
     ['a card number in metadata', { amount: 1000, currency: 'usd', metadata: { note: '5555555555554444' } }, ['metadata'], /card number/],
+    ['a card number as receipt email', { amount: 1000, currency: 'usd', receiptEmail: '4242424242424242@example.com' }, ['receiptEmail'], /card number/],
     ['our reserved metadata key', { amount: 1000, currency: 'usd', metadata: { payments_service_id: 'x' } }, ['metadata'], /reserved/],
     ['confirm without a payment method', { amount: 1000, currency: 'usd', confirm: true }, ['paymentMethod'], /required/],
   ])('%s -> 400 naming the field', async (_label, payload, fields, message) => {
@@ -56,6 +57,7 @@ describe('payment validation happens before any Stripe call', () => {
     expect(create.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]));
     expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '402', '409', '422', '429', '502']));
     expect(create.responses['402'].content['application/problem+json'].schema.$ref).toContain('ProblemResponseDto');
+    expect(create.responses['402'].content['application/problem+json'].example).toMatchObject({ code: 'card_declined', declineCode: 'insufficient_funds' });
     expect(doc.components.schemas.CreatePaymentDto.properties.amount.example).toBe(2000);
   });
 });

@@ -6,6 +6,7 @@ export class CreateCustomerDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 512 })
   @IsEmail()
   @MaxLength(512)
+  @NoCardNumber()
   email: string;
 
   @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 256 })
@@ -18,6 +19,7 @@ export class CreateCustomerDto {
   @ApiPropertyOptional({ example: '+44 20 7946 0958', maxLength: 20 })
   @IsOptional()
   @Matches(/^\+?[0-9 ()-]{3,20}$/, { message: 'phone must be a phone number (digits, spaces, +, -, parentheses)' })
+  @NoCardNumber()
   phone?: string;
 
   @ApiPropertyOptional({ example: 'Customer since 2024', maxLength: 350 })

@@ -57,11 +57,13 @@ export class CreatePaymentDto {
   @ApiPropertyOptional({ example: 'ada@example.com' })
   @IsOptional()
   @IsEmail()
+  @NoCardNumber()
   receiptEmail?: string;
 
   @ApiPropertyOptional({ example: 'https://shop.example.com/checkout/done', description: 'Where 3-D Secure returns the customer (with confirm)' })
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  @NoCardNumber()
   returnUrl?: string;
 
   @ApiPropertyOptional({ example: { orderId: '1842' }, type: 'object', additionalProperties: { type: 'string' } })

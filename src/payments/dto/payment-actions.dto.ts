@@ -18,6 +18,7 @@ export class ConfirmPaymentDto {
   @ApiPropertyOptional({ example: 'https://shop.example.com/checkout/done' })
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  @NoCardNumber()
   returnUrl?: string;
 }
 
