@@ -44,12 +44,13 @@ const shared = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // E2E tests boot real processes and databases; Jest reads this from the global config only.
+  testTimeout: 60_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{src,libs}/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'e2e',
-      testTimeout: 60_000,
       testMatch: ['<rootDir>/{test,libs}/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
       globalTeardown: '<rootDir>/test/utils/global-teardown.ts',

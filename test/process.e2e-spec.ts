@@ -6,7 +6,7 @@ import { runService, runServiceExpectingFailure } from './utils/process';
 describe('the service as a process', () => {
   it.each([
     [{ PORT: 'abc' }, ['PORT']],
-    [{ NODE_ENV: 'production' }, ['DATABASE_URL', 'API_KEYS']],
+    [{ NODE_ENV: 'production' }, ['DATABASE_URL', 'API_KEYS', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']],
     [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@127.0.0.1/db' }, ['API_KEYS']],
     [{ NODE_ENV: 'production', API_KEYS: 'ops:0123456789abcdef0123' }, ['DATABASE_URL']],
   ])('refuses to boot with %j and names %j', async (env, names) => {
