@@ -20,6 +20,7 @@ export function emulatorOf(t: TestApp) {
   };
   return {
     url,
+    /** The emulator's request log. Assertions of "no Stripe call" look at POSTs: reconciliation may read (GET) in the background. */
     requests: async (filter: Partial<Pick<EmulatorRequest, 'method'>> & { pathPrefix?: string } = {}): Promise<EmulatorRequest[]> =>
       ((await call('GET', '/_emulator/requests')).body.data as EmulatorRequest[]).filter(
         (r) => (!filter.method || r.method === filter.method) && (!filter.pathPrefix || r.path.startsWith(filter.pathPrefix)),

@@ -32,7 +32,7 @@ describe('payment validation happens before any Stripe call', () => {
     expect(res.json().code).toBe('validation_failed');
     expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual(fields);
     expect(res.json().errors[0].message).toMatch(message);
-    expect(await emulator.requests()).toEqual([]);
+    expect(await emulator.requests({ method: 'POST' })).toEqual([]);
   });
 
   it('never logs or echoes a card number', async () => {

@@ -59,7 +59,7 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
     const third = await post('/v1/refunds', { paymentId: payment.id, amount: 1 });
     expect(third.statusCode).toBe(409);
     expect(third.json()).toMatchObject({ code: 'payment_fully_refunded' });
-    expect(await emulator.requests()).toEqual([]);
+    expect(await emulator.requests({ method: 'POST' })).toEqual([]);
 
     const list = (await get(`/v1/refunds?paymentId=${payment.id}`)).json();
     expect(list.data.map((r: { amount: number }) => r.amount)).toEqual([1500, 500]);
@@ -73,7 +73,16 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
     const res = await post('/v1/refunds', { paymentId: paid.json().id, amount: 1001 });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ code: 'refund_exceeds_refundable', refundableAmount: 1000 });
-    expect(await emulator.requests()).toEqual([]);
+    expect(await emulator.requests({ method: 'POST' })).toEqual([]);
+  });
+
+  it('concurrent refunds never exceed what was received (the payment row is locked while reserving)', async () => {
+    const paid = (await post('/v1/payments', { amount: 1000, currency: 'usd', paymentMethod: 'pm_card_visa', confirm: true })).json();
+    const results = await Promise.all(Array.from({ length: 5 }, () => post('/v1/refunds', { paymentId: paid.id, amount: 300 })));
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 201, 201, 409, 409]);
+    expect((await get(`/v1/payments/${paid.id}`)).json().amountRefunded).toBe(900);
+    const charge = await emulator.object((await emulator.object(paid.stripePaymentIntentId)).latest_charge);
+    expect(charge.amount_refunded).toBe(900);
   });
 
   it.each([
@@ -127,7 +136,7 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
     const tooMuch = await post(`/v1/payments/${id}/capture`, { amount: 5001 });
     expect(tooMuch.statusCode).toBe(400);
     expect(tooMuch.json().errors).toEqual([expect.objectContaining({ field: 'amount' })]);
-    expect(await emulator.requests()).toEqual([]);
+    expect(await emulator.requests({ method: 'POST' })).toEqual([]);
 
     const captured = await post(`/v1/payments/${id}/capture`, { amount: 3000 });
     expect(captured.statusCode).toBe(200);
@@ -140,7 +149,7 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
     const cancel = await post(`/v1/payments/${id}/cancel`, {});
     expect(cancel.statusCode).toBe(409);
     expect(cancel.json()).toMatchObject({ code: 'payment_not_cancelable' });
-    expect(await emulator.requests()).toEqual([]);
+    expect(await emulator.requests({ method: 'POST' })).toEqual([]);
 
     const refund = await post('/v1/refunds', { paymentId: id });
     expect(refund.json()).toMatchObject({ amount: 3000, status: 'succeeded' });
@@ -159,7 +168,7 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
     expect((await post(`/v1/payments/${open.id}/confirm`, { paymentMethod: 'pm_card_visa' })).statusCode).toBe(409);
     expect((await post(`/v1/payments/${open.id}/cancel`, {})).statusCode).toBe(409);
     expect((await post('/v1/refunds', { paymentId: open.id })).json()).toMatchObject({ code: 'payment_not_refundable' });
-    expect(await emulator.requests()).toEqual([]);
+    expect(await emulator.requests({ method: 'POST' })).toEqual([]);
   });
 
   it('lists by customer and status; zero-decimal amounts go to Stripe as they are', async () => {
@@ -178,7 +187,7 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
     const unknown = await post('/v1/payments', { amount: 1000, currency: 'usd', customerId: '6f1c1d1e-0000-4000-8000-000000000000' });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json()).toMatchObject({ code: 'customer_not_found', errors: [{ field: 'customerId' }] });
-    expect(await emulator.requests()).toEqual([]);
+    expect(await emulator.requests({ method: 'POST' })).toEqual([]);
     const gone = await createCustomer(t, 'gone@example.com');
     await t.request({ method: 'DELETE', url: `/v1/customers/${gone}` });
     expect((await post('/v1/payments', { amount: 1000, currency: 'usd', customerId: gone })).json()).toMatchObject({ status: 409, code: 'customer_deleted' });

@@ -157,6 +157,10 @@ export class RefundsService {
   }
 
   private async recomputeAmountRefunded(m: EntityManager, paymentId: string): Promise<void> {
+    // Lock first, then sum in a NEW statement: its snapshot then includes every refund committed by
+    // transactions that held the lock before us (a sum inside the UPDATE would use a snapshot taken
+    // before the wait, and concurrent refunds would overwrite each other's totals).
+    await m.query(`SELECT 1 FROM payments WHERE id = $1 FOR UPDATE`, [paymentId]);
     await m.query(
       `UPDATE payments SET amount_refunded = (
          SELECT coalesce(sum(amount), 0) FROM refunds WHERE payment_id = $1 AND stripe_refund_id IS NOT NULL AND status IN ('succeeded', 'pending')
