@@ -128,7 +128,11 @@ async function database(): Promise<{ url: string; label: string; drop: () => Pro
   } catch {
     const dir = mkdtempSync(join(tmpdir(), 'bench-payments-pg-'));
     const db = await startEmbeddedPostgres({ dataDir: dir, database: name });
-    return { url: db.url, label: 'embedded PostgreSQL', drop: async () => (await db.stop(), rmSync(dir, { recursive: true, force: true })) };
+    return {
+      url: db.url,
+      label: 'embedded PostgreSQL',
+      drop: async () => (await db.stop(), rmSync(dir, { recursive: true, force: true })),
+    };
   }
 }
 
@@ -156,20 +160,44 @@ async function sdkLoad(scenario: string, fn: (i: number) => Promise<unknown>): P
     }),
   );
   latencies.sort((a, b) => a - b);
-  return { scenario, rps: latencies.length / SECONDS, p50: percentile(latencies, 50), p99: percentile(latencies, 99), ok: latencies.length, failed };
+  return {
+    scenario,
+    rps: latencies.length / SECONDS,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    ok: latencies.length,
+    failed,
+  };
 }
 
 /** One HTTP call to the service; rejects unless the status is the expected one. */
-function call(base: string, method: string, path: string, expected: number, body?: unknown, headers: Record<string, string> = {}): Promise<any> {
+function call(
+  base: string,
+  method: string,
+  path: string,
+  expected: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ id: string }> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
       `${base}${path}`,
-      { method, agent, headers: { authorization: `Bearer ${API_KEY}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...headers } },
+      {
+        method,
+        agent,
+        headers: {
+          authorization: `Bearer ${API_KEY}`,
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...headers,
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => (res.statusCode === expected ? resolve(JSON.parse(Buffer.concat(chunks).toString())) : reject(new Error(`${res.statusCode}`))));
+        res.on('end', () =>
+          res.statusCode === expected ? resolve(JSON.parse(Buffer.concat(chunks).toString())) : reject(new Error(`${res.statusCode}`)),
+        );
       },
     );
     req.on('error', reject);
@@ -187,7 +215,14 @@ async function main() {
   try {
     const emulator = new URL(emulatorUrl);
     // Configured as the service configures its client.
-    const stripe = new Stripe('sk_test_emulator', { host: emulator.hostname, port: Number(emulator.port), protocol: 'http', maxNetworkRetries: 2, timeout: 20000, telemetry: false });
+    const stripe = new Stripe('sk_test_emulator', {
+      host: emulator.hostname,
+      port: Number(emulator.port),
+      protocol: 'http',
+      maxNetworkRetries: 2,
+      timeout: 20000,
+      telemetry: false,
+    });
 
     // Warm both paths (JIT, pools, prepared plans), then measure.
     for (let i = 0; i < 50; i++) {
@@ -198,26 +233,39 @@ async function main() {
     const intentIds: string[] = [];
     const sdkCreate = await sdkLoad('SDK paymentIntents.create (direct)', async () => {
       const pi = await stripe.paymentIntents.create(
-        { amount: BODY.amount, currency: BODY.currency, description: BODY.description, automatic_payment_methods: { enabled: true, allow_redirects: 'never' }, metadata: { payments_service_id: randomUUID() } },
+        {
+          amount: BODY.amount,
+          currency: BODY.currency,
+          description: BODY.description,
+          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+          metadata: { payments_service_id: randomUUID() },
+        },
         { idempotencyKey: `payments.create:${randomUUID()}` },
       );
       if (intentIds.length < 5000) intentIds.push(pi.id);
     });
-    const sdkRetrieve = await sdkLoad('SDK paymentIntents.retrieve (direct)', (i) => stripe.paymentIntents.retrieve(intentIds[i % intentIds.length]));
+    const sdkRetrieve = await sdkLoad('SDK paymentIntents.retrieve (direct)', (i) =>
+      stripe.paymentIntents.retrieve(intentIds[i % intentIds.length]),
+    );
 
     const paymentIds: string[] = [];
     const serviceCreate = await sdkLoad('service POST /v1/payments', async () => {
       const payment = await call(url, 'POST', '/v1/payments', 201, BODY, { 'idempotency-key': randomUUID() });
       if (paymentIds.length < 5000) paymentIds.push(payment.id);
     });
-    const serviceGet = await sdkLoad('service GET /v1/payments/:id', (i) => call(url, 'GET', `/v1/payments/${paymentIds[i % paymentIds.length]}`, 200));
+    const serviceGet = await sdkLoad('service GET /v1/payments/:id', (i) =>
+      call(url, 'GET', `/v1/payments/${paymentIds[i % paymentIds.length]}`, 200),
+    );
 
     const rows = [sdkCreate, serviceCreate, sdkRetrieve, serviceGet];
     const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
     const width = Math.max(...rows.map((r) => r.scenario.length));
     const lines = [
       `${'scenario'.padEnd(width)}  ${'req/s'.padStart(8)}  ${'p50 ms'.padStart(8)}  ${'p99 ms'.padStart(8)}  ${'ok'.padStart(7)}  ${'failed'.padStart(6)}`,
-      ...rows.map((r) => `${r.scenario.padEnd(width)}  ${r.rps.toFixed(0).padStart(8)}  ${f(r.p50).padStart(8)}  ${f(r.p99).padStart(8)}  ${String(r.ok).padStart(7)}  ${String(r.failed).padStart(6)}`),
+      ...rows.map(
+        (r) =>
+          `${r.scenario.padEnd(width)}  ${r.rps.toFixed(0).padStart(8)}  ${f(r.p50).padStart(8)}  ${f(r.p99).padStart(8)}  ${String(r.ok).padStart(7)}  ${String(r.failed).padStart(6)}`,
+      ),
     ];
     const added = serviceCreate.p50 - sdkCreate.p50;
     process.stdout.write(

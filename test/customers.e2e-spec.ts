@@ -13,7 +13,8 @@ describe('customers (sandbox: in-process emulator)', () => {
   });
   afterAll(() => t.close());
 
-  const emulatorObject = async (id: string) => (await fetch(`${emulatorUrl}/_emulator/objects/${id}`)).json() as Promise<Record<string, any>>;
+  const emulatorObject = async (id: string) =>
+    (await fetch(`${emulatorUrl}/_emulator/objects/${id}`)).json() as Promise<Record<string, any>>;
 
   it('creates, reads, finds by email, updates and deletes (tombstone) a customer, mirrored in Stripe', async () => {
     const created = await t.request({
@@ -23,7 +24,13 @@ describe('customers (sandbox: in-process emulator)', () => {
     });
     expect(created.statusCode).toBe(201);
     const body = created.json();
-    expect(body).toMatchObject({ email: 'ada@example.com', name: 'Ada Lovelace', phone: null, metadata: { crmId: 'c-1' }, deletedAt: null });
+    expect(body).toMatchObject({
+      email: 'ada@example.com',
+      name: 'Ada Lovelace',
+      phone: null,
+      metadata: { crmId: 'c-1' },
+      deletedAt: null,
+    });
     expect(body.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(body.stripeCustomerId).toMatch(/^cus_/);
     const inStripe = await emulatorObject(body.stripeCustomerId);
@@ -33,7 +40,11 @@ describe('customers (sandbox: in-process emulator)', () => {
     const byEmail = (await t.request({ url: '/v1/customers?email=ada@example.com' })).json();
     expect(byEmail).toEqual({ data: [body], hasMore: false, nextCursor: null });
 
-    const patched = await t.request({ method: 'PATCH', url: `/v1/customers/${body.id}`, payload: { name: 'Ada King', metadata: { tier: 'gold' } } });
+    const patched = await t.request({
+      method: 'PATCH',
+      url: `/v1/customers/${body.id}`,
+      payload: { name: 'Ada King', metadata: { tier: 'gold' } },
+    });
     expect(patched.statusCode).toBe(200);
     expect(patched.json()).toMatchObject({ name: 'Ada King', metadata: { crmId: 'c-1', tier: 'gold' } });
     expect((await emulatorObject(body.stripeCustomerId)).name).toBe('Ada King');
@@ -64,10 +75,20 @@ describe('customers (sandbox: in-process emulator)', () => {
     const res = await t.request({
       method: 'POST',
       url: '/v1/customers',
-      payload: { email: 'nope', description: 'card 4242 4242 4242 4242', phone: '4000056655665556', metadata: { payments_service_id: 'x' } },
+      payload: {
+        email: 'nope',
+        description: 'card 4242 4242 4242 4242',
+        phone: '4000056655665556',
+        metadata: { payments_service_id: 'x' },
+      },
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['description', 'email', 'metadata', 'phone']);
+    expect(
+      res
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['description', 'email', 'metadata', 'phone']);
     expect(JSON.stringify(t.logs)).not.toContain('4242 4242 4242 4242');
   });
 

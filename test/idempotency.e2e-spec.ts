@@ -96,11 +96,21 @@ describe('Idempotency-Key on our API (stored in PostgreSQL)', () => {
       await emulator.fault({ count: 1, method: 'POST', path: '/v1/payment_intents', latencyMs: 400 });
       const slow = create(key);
       await new Promise((r) => setTimeout(r, 150));
-      const meanwhile = await second.request({ method: 'POST', url: '/v1/payments', payload: { amount: 1200, currency: 'usd' }, headers: { 'idempotency-key': key } });
+      const meanwhile = await second.request({
+        method: 'POST',
+        url: '/v1/payments',
+        payload: { amount: 1200, currency: 'usd' },
+        headers: { 'idempotency-key': key },
+      });
       expect(meanwhile.statusCode).toBe(409);
       const first = await slow;
       expect(first.statusCode).toBe(201);
-      const replay = await second.request({ method: 'POST', url: '/v1/payments', payload: { amount: 1200, currency: 'usd' }, headers: { 'idempotency-key': key } });
+      const replay = await second.request({
+        method: 'POST',
+        url: '/v1/payments',
+        payload: { amount: 1200, currency: 'usd' },
+        headers: { 'idempotency-key': key },
+      });
       expect(replay.headers['idempotent-replayed']).toBe('true');
       expect(replay.json()).toEqual(first.json());
     } finally {
@@ -112,7 +122,11 @@ describe('Idempotency-Key on our API (stored in PostgreSQL)', () => {
     const key = randomUUID();
     const first = await create(key);
     // Simulate a crash after Stripe answered and the row was written, before the record was completed.
-    await query(t.db.url, `UPDATE idempotency_keys SET status = 'in_progress', response_status = NULL, response_body = NULL, locked_until = now() - interval '1 second' WHERE key = $1`, [key]);
+    await query(
+      t.db.url,
+      `UPDATE idempotency_keys SET status = 'in_progress', response_status = NULL, response_body = NULL, locked_until = now() - interval '1 second' WHERE key = $1`,
+      [key],
+    );
     await emulator.clearRequests();
     const retry = await create(key);
     expect(retry.statusCode).toBe(201);

@@ -14,7 +14,11 @@ export interface EmulatorRequest {
 export function emulatorOf(t: TestApp) {
   const url = t.app.get(StripeContext).emulatorUrl!;
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${url}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
   };
@@ -29,7 +33,8 @@ export function emulatorOf(t: TestApp) {
     fault: (fault: Record<string, unknown>) => call('POST', '/_emulator/faults', fault),
     clearFaults: () => call('DELETE', '/_emulator/faults'),
     object: async (id: string) => (await call('GET', `/_emulator/objects/${id}`)).body,
-    threeDSecure: (intentId: string, result: 'success' | 'failure') => fetch(`${url}/_emulator/3ds/${intentId}?result=${result}`, { redirect: 'manual' }),
+    threeDSecure: (intentId: string, result: 'success' | 'failure') =>
+      fetch(`${url}/_emulator/3ds/${intentId}?result=${result}`, { redirect: 'manual' }),
     /** Every PaymentIntent the emulator holds (listed through the API itself). */
     intents: async () => {
       const res = await fetch(`${url}/v1/payment_intents?limit=100`, { headers: { authorization: 'Bearer sk_test_emulator' } });

@@ -13,11 +13,18 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
   });
   afterAll(() => t.close());
 
-  const post = (url: string, payload: object = {}, headers: Record<string, string> = {}) => t.request({ method: 'POST', url, payload, headers });
+  const post = (url: string, payload: object = {}, headers: Record<string, string> = {}) =>
+    t.request({ method: 'POST', url, payload, headers });
   const get = (url: string) => t.request({ url });
 
   it('full flow: create -> confirm pm_card_visa -> succeeded -> partial refund -> refund the rest -> a third refund is 409 without a Stripe call', async () => {
-    const created = await post('/v1/payments', { amount: 2000, currency: 'usd', customerId, description: 'Order 1', metadata: { orderId: '1' } });
+    const created = await post('/v1/payments', {
+      amount: 2000,
+      currency: 'usd',
+      customerId,
+      description: 'Order 1',
+      metadata: { orderId: '1' },
+    });
     expect(created.statusCode).toBe(201);
     const payment = created.json();
     expect(payment).toMatchObject({
@@ -45,7 +52,14 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
 
     const partial = await post('/v1/refunds', { paymentId: payment.id, amount: 500, reason: 'requested_by_customer' });
     expect(partial.statusCode).toBe(201);
-    expect(partial.json()).toMatchObject({ paymentId: payment.id, amount: 500, currency: 'usd', status: 'succeeded', reason: 'requested_by_customer', failureReason: null });
+    expect(partial.json()).toMatchObject({
+      paymentId: payment.id,
+      amount: 500,
+      currency: 'usd',
+      status: 'succeeded',
+      reason: 'requested_by_customer',
+      failureReason: null,
+    });
     expect(partial.json().stripeRefundId).toMatch(/^re_/);
     expect((await emulator.object(partial.json().stripeRefundId)).metadata).toEqual({ payments_service_id: partial.json().id });
     expect((await get(`/v1/payments/${payment.id}`)).json().amountRefunded).toBe(500);
@@ -53,7 +67,11 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
     const rest = await post('/v1/refunds', { paymentId: payment.id });
     expect(rest.statusCode).toBe(201);
     expect(rest.json()).toMatchObject({ amount: 1500, status: 'succeeded' });
-    expect((await get(`/v1/payments/${payment.id}`)).json()).toMatchObject({ status: 'succeeded', amountReceived: 2000, amountRefunded: 2000 });
+    expect((await get(`/v1/payments/${payment.id}`)).json()).toMatchObject({
+      status: 'succeeded',
+      amountReceived: 2000,
+      amountRefunded: 2000,
+    });
 
     await emulator.clearRequests();
     const third = await post('/v1/refunds', { paymentId: payment.id, amount: 1 });
@@ -88,25 +106,33 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
   it.each([
     ['pm_card_visa_chargeDeclined', 'generic_decline'],
     ['pm_card_visa_chargeDeclinedInsufficientFunds', 'insufficient_funds'],
-  ])('decline (%s): 402 with declineCode, stored as requires_payment_method with lastPaymentError; pm_card_visa then succeeds', async (pm, declineCode) => {
-    const created = (await post('/v1/payments', { amount: 1500, currency: 'usd', customerId })).json();
-    const declined = await post(`/v1/payments/${created.id}/confirm`, { paymentMethod: pm });
-    expect(declined.statusCode).toBe(402);
-    expect(declined.headers['content-type']).toContain('application/problem+json');
-    expect(declined.json()).toMatchObject({ status: 402, code: 'card_declined', declineCode, paymentId: created.id });
-    expect(declined.json().stripeRequestId).toMatch(/^req_/);
+  ])(
+    'decline (%s): 402 with declineCode, stored as requires_payment_method with lastPaymentError; pm_card_visa then succeeds',
+    async (pm, declineCode) => {
+      const created = (await post('/v1/payments', { amount: 1500, currency: 'usd', customerId })).json();
+      const declined = await post(`/v1/payments/${created.id}/confirm`, { paymentMethod: pm });
+      expect(declined.statusCode).toBe(402);
+      expect(declined.headers['content-type']).toContain('application/problem+json');
+      expect(declined.json()).toMatchObject({ status: 402, code: 'card_declined', declineCode, paymentId: created.id });
+      expect(declined.json().stripeRequestId).toMatch(/^req_/);
 
-    const stored = (await get(`/v1/payments/${created.id}`)).json();
-    expect(stored).toMatchObject({ status: 'requires_payment_method', lastPaymentError: { code: 'card_declined', declineCode } });
-    expect(stored.lastPaymentError.message).toEqual(expect.any(String));
+      const stored = (await get(`/v1/payments/${created.id}`)).json();
+      expect(stored).toMatchObject({ status: 'requires_payment_method', lastPaymentError: { code: 'card_declined', declineCode } });
+      expect(stored.lastPaymentError.message).toEqual(expect.any(String));
 
-    const retried = await post(`/v1/payments/${created.id}/confirm`, { paymentMethod: 'pm_card_visa' });
-    expect(retried.statusCode).toBe(200);
-    expect(retried.json()).toMatchObject({ status: 'succeeded', lastPaymentError: null, amountReceived: 1500 });
-  });
+      const retried = await post(`/v1/payments/${created.id}/confirm`, { paymentMethod: 'pm_card_visa' });
+      expect(retried.statusCode).toBe(200);
+      expect(retried.json()).toMatchObject({ status: 'succeeded', lastPaymentError: null, amountReceived: 1500 });
+    },
+  );
 
   it('a decline on create with confirm still stores the payment and names it in the 402', async () => {
-    const res = await post('/v1/payments', { amount: 1500, currency: 'usd', paymentMethod: 'pm_card_visa_chargeDeclinedInsufficientFunds', confirm: true });
+    const res = await post('/v1/payments', {
+      amount: 1500,
+      currency: 'usd',
+      paymentMethod: 'pm_card_visa_chargeDeclinedInsufficientFunds',
+      confirm: true,
+    });
     expect(res.statusCode).toBe(402);
     const [row] = await query(t.db.url, 'SELECT status, last_payment_error FROM payments WHERE id = $1', [res.json().paymentId]);
     expect(row).toMatchObject({ status: 'requires_payment_method', last_payment_error: { declineCode: 'insufficient_funds' } });
@@ -114,11 +140,17 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
 
   it('3-D Secure: requires_action with nextAction; after authentication GET ?sync=true -> succeeded', async () => {
     const created = (await post('/v1/payments', { amount: 3000, currency: 'gbp', customerId })).json();
-    const confirmed = await post(`/v1/payments/${created.id}/confirm`, { paymentMethod: 'pm_card_authenticationRequired', returnUrl: 'https://shop.example.com/done' });
+    const confirmed = await post(`/v1/payments/${created.id}/confirm`, {
+      paymentMethod: 'pm_card_authenticationRequired',
+      returnUrl: 'https://shop.example.com/done',
+    });
     expect(confirmed.statusCode).toBe(200);
     const body = confirmed.json();
     expect(body.status).toBe('requires_action');
-    expect(body.nextAction).toMatchObject({ type: 'redirect_to_url', redirectToUrl: { url: expect.stringContaining('/3ds/'), returnUrl: 'https://shop.example.com/done' } });
+    expect(body.nextAction).toMatchObject({
+      type: 'redirect_to_url',
+      redirectToUrl: { url: expect.stringContaining('/3ds/'), returnUrl: 'https://shop.example.com/done' },
+    });
 
     const page = await emulator.threeDSecure(body.stripePaymentIntentId, 'success');
     expect([200, 302]).toContain(page.status);
@@ -128,8 +160,19 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
   });
 
   it('manual capture: authorize, capture part (rest released), refuse capture and cancel in the wrong state without a Stripe call', async () => {
-    const created = await post('/v1/payments', { amount: 5000, currency: 'usd', captureMethod: 'manual', paymentMethod: 'pm_card_visa', confirm: true });
-    expect(created.json()).toMatchObject({ status: 'requires_capture', amountCapturable: 5000, amountReceived: 0, captureMethod: 'manual' });
+    const created = await post('/v1/payments', {
+      amount: 5000,
+      currency: 'usd',
+      captureMethod: 'manual',
+      paymentMethod: 'pm_card_visa',
+      confirm: true,
+    });
+    expect(created.json()).toMatchObject({
+      status: 'requires_capture',
+      amountCapturable: 5000,
+      amountReceived: 0,
+      captureMethod: 'manual',
+    });
     const id = created.json().id;
 
     await emulator.clearRequests();
@@ -161,7 +204,9 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
     expect(canceled.statusCode).toBe(200);
     expect(canceled.json().status).toBe('canceled');
 
-    const held = (await post('/v1/payments', { amount: 1000, currency: 'usd', captureMethod: 'manual', paymentMethod: 'pm_card_visa', confirm: true })).json();
+    const held = (
+      await post('/v1/payments', { amount: 1000, currency: 'usd', captureMethod: 'manual', paymentMethod: 'pm_card_visa', confirm: true })
+    ).json();
     expect((await post(`/v1/payments/${held.id}/cancel`, {})).json()).toMatchObject({ status: 'canceled', amountCapturable: 0 });
 
     await emulator.clearRequests();
@@ -177,7 +222,9 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
     expect((await emulator.object(yen.json().stripePaymentIntentId)).amount).toBe(500);
     const list = (await get(`/v1/payments?customerId=${customerId}&status=succeeded&limit=100`)).json();
     expect(list.data.length).toBeGreaterThan(0);
-    expect(list.data.every((p: { customerId: string; status: string }) => p.customerId === customerId && p.status === 'succeeded')).toBe(true);
+    expect(list.data.every((p: { customerId: string; status: string }) => p.customerId === customerId && p.status === 'succeeded')).toBe(
+      true,
+    );
     expect(list.data[0].id).toBe(yen.json().id);
   });
 
@@ -190,7 +237,10 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
     expect(await emulator.requests({ method: 'POST' })).toEqual([]);
     const gone = await createCustomer(t, 'gone@example.com');
     await t.request({ method: 'DELETE', url: `/v1/customers/${gone}` });
-    expect((await post('/v1/payments', { amount: 1000, currency: 'usd', customerId: gone })).json()).toMatchObject({ status: 409, code: 'customer_deleted' });
+    expect((await post('/v1/payments', { amount: 1000, currency: 'usd', customerId: gone })).json()).toMatchObject({
+      status: 409,
+      code: 'customer_deleted',
+    });
   });
 
   it('never logs client secrets', async () => {

@@ -36,7 +36,11 @@ describe('Stripe faults (injected by the emulator, seen through the real SDK)', 
     expect(failed.json()).toMatchObject({ code: 'stripe_unavailable' });
     expect(failed.json().detail).toMatch(/outcome is unknown.*same Idempotency-Key/);
     expect(failed.json().stripeRequestId).toMatch(/^req_/);
-    const [record] = await query<{ id: string; status: string; locked_until: Date | null }>(t.db.url, `SELECT id, status, locked_until FROM idempotency_keys WHERE key = $1`, [key]);
+    const [record] = await query<{ id: string; status: string; locked_until: Date | null }>(
+      t.db.url,
+      `SELECT id, status, locked_until FROM idempotency_keys WHERE key = $1`,
+      [key],
+    );
     expect(record).toMatchObject({ status: 'in_progress', locked_until: null });
 
     const recovered = await create(key);
@@ -68,12 +72,20 @@ describe('Stripe faults (injected by the emulator, seen through the real SDK)', 
   });
 
   it('an authentication failure -> 502 configuration error, logged as an error, no key anywhere', async () => {
-    await emulator.fault({ count: 1, method: 'POST', path: '/v1/payment_intents', status: 401, error: { type: 'authentication_error', message: 'Invalid API Key provided: sk_test_****ator' } });
+    await emulator.fault({
+      count: 1,
+      method: 'POST',
+      path: '/v1/payment_intents',
+      status: 401,
+      error: { type: 'authentication_error', message: 'Invalid API Key provided: sk_test_****ator' },
+    });
     const res = await create(randomUUID());
     expect(res.statusCode).toBe(502);
     expect(res.json()).toMatchObject({ code: 'stripe_configuration_error' });
     expect(res.body).not.toMatch(/sk_(test|live)_/);
-    expect(t.logs).toContainEqual(expect.objectContaining({ level: 'error', context: 'Stripe', msg: expect.stringMatching(/refused our credentials \(HTTP 401\)/) }));
+    expect(t.logs).toContainEqual(
+      expect.objectContaining({ level: 'error', context: 'Stripe', msg: expect.stringMatching(/refused our credentials \(HTTP 401\)/) }),
+    );
     expect(JSON.stringify(t.logs)).not.toMatch(/sk_test_emulator|sk_test_\*+ator/);
   });
 
@@ -81,10 +93,15 @@ describe('Stripe faults (injected by the emulator, seen through the real SDK)', 
     const paid = (await create(randomUUID(), { amount: 2000, currency: 'usd', paymentMethod: 'pm_card_visa', confirm: true })).json();
     const key = randomUUID();
     await emulator.fault({ count: 3, method: 'POST', path: '/v1/refunds', status: 503, afterExecute: true });
-    const refund = (headers = { 'idempotency-key': key }) => t.request({ method: 'POST', url: '/v1/refunds', payload: { paymentId: paid.id, amount: 1500 }, headers });
+    const refund = (headers = { 'idempotency-key': key }) =>
+      t.request({ method: 'POST', url: '/v1/refunds', payload: { paymentId: paid.id, amount: 1500 }, headers });
     expect((await refund()).statusCode).toBe(502);
     // Kept: still a bare reservation, or already completed by the refund.created webhook (it finds the row by our id in metadata).
-    const reserved = await query<{ amount: string; status: string; stripe_refund_id: string | null }>(t.db.url, `SELECT amount, status, stripe_refund_id FROM refunds WHERE payment_id = $1`, [paid.id]);
+    const reserved = await query<{ amount: string; status: string; stripe_refund_id: string | null }>(
+      t.db.url,
+      `SELECT amount, status, stripe_refund_id FROM refunds WHERE payment_id = $1`,
+      [paid.id],
+    );
     expect(reserved).toHaveLength(1);
     expect(reserved[0].amount).toBe('1500');
     expect(['pending', 'succeeded']).toContain(reserved[0].status);
@@ -95,7 +112,9 @@ describe('Stripe faults (injected by the emulator, seen through the real SDK)', 
     const done = await refund();
     expect(done.statusCode).toBe(201);
     expect(done.json()).toMatchObject({ amount: 1500, status: 'succeeded' });
-    const refundsInStripe = (await emulator.requests({ method: 'POST' })).filter((r) => r.path === '/v1/refunds' && !r.replayed && !r.faulted);
+    const refundsInStripe = (await emulator.requests({ method: 'POST' })).filter(
+      (r) => r.path === '/v1/refunds' && !r.replayed && !r.faulted,
+    );
     expect(refundsInStripe.filter((r) => r.idempotencyKey === `refunds.create:${done.json().id}`)).toHaveLength(0); // executed only under the faulted first call
     const charge = await emulator.object((await emulator.object(paid.stripePaymentIntentId)).latest_charge);
     expect(charge.amount_refunded).toBe(1500);
@@ -104,7 +123,13 @@ describe('Stripe faults (injected by the emulator, seen through the real SDK)', 
 
   it('a refund Stripe refuses releases its reservation', async () => {
     const paid = (await create(randomUUID(), { amount: 2000, currency: 'usd', paymentMethod: 'pm_card_visa', confirm: true })).json();
-    await emulator.fault({ count: 1, method: 'POST', path: '/v1/refunds', status: 400, error: { type: 'invalid_request_error', code: 'charge_already_refunded', message: 'Charge has already been refunded.' } });
+    await emulator.fault({
+      count: 1,
+      method: 'POST',
+      path: '/v1/refunds',
+      status: 400,
+      error: { type: 'invalid_request_error', code: 'charge_already_refunded', message: 'Charge has already been refunded.' },
+    });
     const res = await t.request({ method: 'POST', url: '/v1/refunds', payload: { paymentId: paid.id, amount: 2000 } });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'charge_already_refunded', stripeRequestId: expect.stringMatching(/^req_/) });

@@ -19,7 +19,9 @@ describe('Stripe provider (libs/stripe)', () => {
       const context = t.app.get(StripeContext);
       await context.webhookEndpointReady;
       expect(context).toMatchObject({ mode: 'sandbox', livemode: false, publishableKey: null });
-      const endpoints = (await (await fetch(`${context.emulatorUrl}/v1/webhook_endpoints`, { headers: { authorization: 'Bearer sk_test_emulator' } })).json()) as { data: unknown[] };
+      const endpoints = (await (
+        await fetch(`${context.emulatorUrl}/v1/webhook_endpoints`, { headers: { authorization: 'Bearer sk_test_emulator' } })
+      ).json()) as { data: unknown[] };
       expect(endpoints.data).toEqual([expect.objectContaining({ url: `${t.url}/v1/webhooks/stripe`, enabled_events: ['*'] })]);
       expect(context.webhookSecrets).toEqual([expect.stringMatching(/^whsec_/)]);
       expect(t.logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: expect.stringContaining('No real money moves') }));
@@ -38,7 +40,12 @@ describe('Stripe provider (libs/stripe)', () => {
 
     it('uses it, registers nothing, keeps the configured secrets and answers the publishable key', async () => {
       const t = await bootApp({
-        env: { STRIPE_SECRET_KEY: 'sk_test_external', STRIPE_API_BASE_URL: emulator.url, STRIPE_PUBLISHABLE_KEY: 'pk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_configured' },
+        env: {
+          STRIPE_SECRET_KEY: 'sk_test_external',
+          STRIPE_API_BASE_URL: emulator.url,
+          STRIPE_PUBLISHABLE_KEY: 'pk_test_abc',
+          STRIPE_WEBHOOK_SECRET: 'whsec_configured',
+        },
       });
       try {
         const context = t.app.get(StripeContext);
@@ -46,7 +53,9 @@ describe('Stripe provider (libs/stripe)', () => {
         expect((await t.request({ url: '/v1/config' })).json()).toEqual({ publishableKey: 'pk_test_abc', sandbox: false, livemode: false });
         const created = await t.request({ method: 'POST', url: '/v1/customers', payload: { email: 'ext@example.com' } });
         expect(created.statusCode).toBe(201);
-        const log = ((await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as { data: Array<{ method: string; path: string }> }).data;
+        const log = (
+          (await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as { data: Array<{ method: string; path: string }> }
+        ).data;
         expect(log.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/customers']);
       } finally {
         await t.close();

@@ -21,7 +21,8 @@ describe('apply* (stripe-sync contract): out-of-order, duplicate and foreign obj
   afterAll(() => t.close());
 
   const now = () => Math.floor(Date.now() / 1000);
-  const createPayment = async (payload: object = { amount: 1000, currency: 'usd' }) => (await t.request({ method: 'POST', url: '/v1/payments', payload })).json();
+  const createPayment = async (payload: object = { amount: 1000, currency: 'usd' }) =>
+    (await t.request({ method: 'POST', url: '/v1/payments', payload })).json();
   const intentOf = (p: { id: string; stripePaymentIntentId: string }, fields: Partial<Stripe.PaymentIntent>): Stripe.PaymentIntent =>
     ({
       id: p.stripePaymentIntentId,
@@ -47,9 +48,15 @@ describe('apply* (stripe-sync contract): out-of-order, duplicate and foreign obj
     const later = now() + 10;
     expect(await payments.applyStripePaymentIntent(intentOf(p, { status: 'requires_action' }), { eventCreated: later })).toBe('applied');
     expect((await stored(p.id)).status).toBe('requires_action');
-    expect(await payments.applyStripePaymentIntent(intentOf(p, { status: 'requires_confirmation' }), { eventCreated: later - 1 })).toBe('stale');
-    expect(await payments.applyStripePaymentIntent(intentOf(p, { status: 'succeeded', amount_received: 1000 }), { eventCreated: later + 1 })).toBe('applied');
-    expect(await payments.applyStripePaymentIntent(intentOf(p, { status: 'requires_payment_method' }), { eventCreated: later + 5 })).toBe('stale');
+    expect(await payments.applyStripePaymentIntent(intentOf(p, { status: 'requires_confirmation' }), { eventCreated: later - 1 })).toBe(
+      'stale',
+    );
+    expect(
+      await payments.applyStripePaymentIntent(intentOf(p, { status: 'succeeded', amount_received: 1000 }), { eventCreated: later + 1 }),
+    ).toBe('applied');
+    expect(await payments.applyStripePaymentIntent(intentOf(p, { status: 'requires_payment_method' }), { eventCreated: later + 5 })).toBe(
+      'stale',
+    );
     expect(await payments.applyStripePaymentIntent(intentOf(p, { status: 'canceled' }))).toBe('stale'); // even a fresh retrieve
     expect(await stored(p.id)).toMatchObject({ status: 'succeeded', amountReceived: 1000 });
   });
@@ -57,9 +64,13 @@ describe('apply* (stripe-sync contract): out-of-order, duplicate and foreign obj
   it('same second: the status later in the normal order wins; events not newer than our own fresh answer are skipped', async () => {
     const p = await createPayment();
     // Our own create wrote a fresh answer at about now(): an event of that second is older news.
-    expect(await payments.applyStripePaymentIntent(intentOf(p, { status: 'requires_confirmation' }), { eventCreated: now() - 1 })).toBe('stale');
+    expect(await payments.applyStripePaymentIntent(intentOf(p, { status: 'requires_confirmation' }), { eventCreated: now() - 1 })).toBe(
+      'stale',
+    );
     const t0 = now() + 20;
-    expect(await payments.applyStripePaymentIntent(intentOf(p, { status: 'requires_capture', amount_capturable: 1000 }), { eventCreated: t0 })).toBe('applied');
+    expect(
+      await payments.applyStripePaymentIntent(intentOf(p, { status: 'requires_capture', amount_capturable: 1000 }), { eventCreated: t0 }),
+    ).toBe('applied');
     expect(await payments.applyStripePaymentIntent(intentOf(p, { status: 'requires_action' }), { eventCreated: t0 })).toBe('stale');
     expect((await stored(p.id)).status).toBe('requires_capture');
   });
@@ -69,30 +80,63 @@ describe('apply* (stripe-sync contract): out-of-order, duplicate and foreign obj
     expect(await payments.applyStripePaymentIntent(intentOf(ghost, {}), { eventCreated: now() })).toBe('not_yet');
     expect(await payments.applyStripePaymentIntent(intentOf(ghost, { metadata: {} }), { eventCreated: now() })).toBe('foreign');
     const p = await createPayment();
-    expect(await payments.applyStripePaymentIntent(intentOf(p, { metadata: {}, status: 'requires_action' }), { eventCreated: now() + 30 })).toBe('applied');
+    expect(
+      await payments.applyStripePaymentIntent(intentOf(p, { metadata: {}, status: 'requires_action' }), { eventCreated: now() + 30 }),
+    ).toBe('applied');
   });
 
   it('refunds: succeeded may still become failed; failed is final; amountRefunded follows', async () => {
     const paid = await createPayment({ amount: 2000, currency: 'usd', paymentMethod: 'pm_card_visa', confirm: true });
     const refund = (await t.request({ method: 'POST', url: '/v1/refunds', payload: { paymentId: paid.id, amount: 800 } })).json();
     expect((await stored(paid.id)).amountRefunded).toBe(800);
-    const base = { id: refund.stripeRefundId, object: 'refund', amount: 800, currency: 'usd', reason: null, metadata: { payments_service_id: refund.id } };
+    const base = {
+      id: refund.stripeRefundId,
+      object: 'refund',
+      amount: 800,
+      currency: 'usd',
+      reason: null,
+      metadata: { payments_service_id: refund.id },
+    };
     const t0 = now() + 40;
-    expect(await refunds.applyStripeRefund({ ...base, status: 'failed', failure_reason: 'expired_or_canceled_card' } as unknown as Stripe.Refund, { eventCreated: t0 })).toBe('applied');
-    expect((await t.request({ url: `/v1/refunds/${refund.id}` })).json()).toMatchObject({ status: 'failed', failureReason: 'expired_or_canceled_card' });
+    expect(
+      await refunds.applyStripeRefund(
+        { ...base, status: 'failed', failure_reason: 'expired_or_canceled_card' } as unknown as Stripe.Refund,
+        { eventCreated: t0 },
+      ),
+    ).toBe('applied');
+    expect((await t.request({ url: `/v1/refunds/${refund.id}` })).json()).toMatchObject({
+      status: 'failed',
+      failureReason: 'expired_or_canceled_card',
+    });
     expect((await stored(paid.id)).amountRefunded).toBe(0);
-    expect(await refunds.applyStripeRefund({ ...base, status: 'succeeded' } as unknown as Stripe.Refund, { eventCreated: t0 + 1 })).toBe('stale');
+    expect(await refunds.applyStripeRefund({ ...base, status: 'succeeded' } as unknown as Stripe.Refund, { eventCreated: t0 + 1 })).toBe(
+      'stale',
+    );
   });
 
   it('customers: deletion is final and kept as a tombstone; foreign customers are reported', async () => {
     const c = (await t.request({ method: 'POST', url: '/v1/customers', payload: { email: 'sync@example.com' } })).json();
-    const live = { id: c.stripeCustomerId, object: 'customer', email: 'new@example.com', name: null, phone: null, description: null, metadata: { payments_service_id: c.id } } as unknown as Stripe.Customer;
+    const live = {
+      id: c.stripeCustomerId,
+      object: 'customer',
+      email: 'new@example.com',
+      name: null,
+      phone: null,
+      description: null,
+      metadata: { payments_service_id: c.id },
+    } as unknown as Stripe.Customer;
     expect(await customers.applyStripeCustomer(live, { eventCreated: now() + 50 })).toBe('applied');
     expect((await t.request({ url: `/v1/customers/${c.id}` })).json().email).toBe('new@example.com');
-    expect(await customers.applyStripeCustomer({ id: c.stripeCustomerId, object: 'customer', deleted: true } as Stripe.DeletedCustomer, { eventCreated: now() + 51 })).toBe('applied');
+    expect(
+      await customers.applyStripeCustomer({ id: c.stripeCustomerId, object: 'customer', deleted: true } as Stripe.DeletedCustomer, {
+        eventCreated: now() + 51,
+      }),
+    ).toBe('applied');
     expect(await customers.applyStripeCustomer(live, { eventCreated: now() + 60 })).toBe('stale');
     expect((await t.request({ url: `/v1/customers/${c.id}` })).json().deletedAt).toEqual(expect.any(String));
-    expect(await customers.applyStripeCustomer({ ...live, id: 'cus_other', metadata: {} } as Stripe.Customer, { eventCreated: now() })).toBe('foreign');
+    expect(
+      await customers.applyStripeCustomer({ ...live, id: 'cus_other', metadata: {} } as Stripe.Customer, { eventCreated: now() }),
+    ).toBe('foreign');
   });
 
   it('syncFromStripe retrieves and applies (used by ?sync=true and reconciliation)', async () => {

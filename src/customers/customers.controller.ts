@@ -17,7 +17,13 @@ export class CustomersController {
   constructor(private readonly customers: CustomersService) {}
 
   @Post()
-  @ApiEndpoint({ summary: 'Create a customer (in Stripe and here)', status: 201, response: CustomerResponse, errors: [400, 409, 422, 429, 502], idempotent: true })
+  @ApiEndpoint({
+    summary: 'Create a customer (in Stripe and here)',
+    status: 201,
+    response: CustomerResponse,
+    errors: [400, 409, 422, 429, 502],
+    idempotent: true,
+  })
   async create(@OperationId() operationId: string, @Body() dto: CreateCustomerDto): Promise<CustomerResponse> {
     return toCustomerResponse(await this.customers.create(operationId, dto));
   }
@@ -42,7 +48,11 @@ export class CustomersController {
   }
 
   @Delete(':id')
-  @ApiEndpoint({ summary: 'Delete a customer in Stripe; the row stays as a tombstone with deletedAt', response: CustomerResponse, errors: [400, 404, 429, 502] })
+  @ApiEndpoint({
+    summary: 'Delete a customer in Stripe; the row stays as a tombstone with deletedAt',
+    response: CustomerResponse,
+    errors: [400, 404, 429, 502],
+  })
   async remove(@Param('id', ParseUUIDPipe) id: string): Promise<CustomerResponse> {
     return toCustomerResponse(await this.customers.remove(id));
   }

@@ -37,7 +37,16 @@ export class CustomersService {
         `INSERT INTO customers (id, stripe_customer_id, email, name, phone, description, metadata, stripe_synced_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
          ON CONFLICT (id) DO UPDATE SET stripe_customer_id = EXCLUDED.stripe_customer_id, stripe_synced_at = greatest(customers.stripe_synced_at, EXCLUDED.stripe_synced_at)
          RETURNING *`,
-        [id, customer.id, dto.email, dto.name ?? null, dto.phone ?? null, dto.description ?? null, JSON.stringify(dto.metadata ?? {}), stripeAnswerTime(customer)],
+        [
+          id,
+          customer.id,
+          dto.email,
+          dto.name ?? null,
+          dto.phone ?? null,
+          dto.description ?? null,
+          JSON.stringify(dto.metadata ?? {}),
+          stripeAnswerTime(customer),
+        ],
       );
       const created = entityFromRow(this.customers, row);
       await completeOperationIn(m, toCustomerResponse(created));
@@ -56,7 +65,8 @@ export class CustomersService {
   /** A live (not deleted) customer, for operations that need one: payments check this before calling Stripe. */
   async getActive(id: string, field = 'customerId'): Promise<CustomerEntity> {
     const customer = await this.customers.findOneBy({ id });
-    if (!customer) throw new ProblemException(400, 'customer_not_found', `No customer ${id}.`, { errors: [{ field, message: 'no such customer' }] });
+    if (!customer)
+      throw new ProblemException(400, 'customer_not_found', `No customer ${id}.`, { errors: [{ field, message: 'no such customer' }] });
     if (customer.deletedAt) throw new ProblemException(409, 'customer_deleted', `Customer ${id} was deleted.`);
     return customer;
   }
@@ -121,10 +131,22 @@ export class CustomersService {
          AND ($8::bigint IS NULL OR stripe_event_created IS NULL OR stripe_event_created <= $8::bigint)
          AND ($8::bigint IS NULL OR stripe_synced_at IS NULL OR $8::bigint > stripe_synced_at)
        RETURNING id`,
-      [localId ?? null, live.id, live.email, live.name ?? null, live.phone ?? null, live.description ?? null, JSON.stringify(callerMetadata(live.metadata)), ev, ev === null ? stripeAnswerTime(live) : null],
+      [
+        localId ?? null,
+        live.id,
+        live.email,
+        live.name ?? null,
+        live.phone ?? null,
+        live.description ?? null,
+        JSON.stringify(callerMetadata(live.metadata)),
+        ev,
+        ev === null ? stripeAnswerTime(live) : null,
+      ],
     );
     if (rowCount(rows)) return 'applied';
-    const exists = await this.customers.exists({ where: localId ? [{ id: localId }, { stripeCustomerId: live.id }] : { stripeCustomerId: live.id } });
+    const exists = await this.customers.exists({
+      where: localId ? [{ id: localId }, { stripeCustomerId: live.id }] : { stripeCustomerId: live.id },
+    });
     if (exists) return 'stale';
     return localId ? 'not_yet' : 'foreign';
   }

@@ -4,11 +4,13 @@
  */
 export const MAX_AMOUNT = 99_999_999; // 8 digits
 
+// prettier-ignore
 export const ZERO_DECIMAL_CURRENCIES: ReadonlySet<string> = new Set([
   'bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf',
 ]);
 
 /** Supported currencies with their minimum charge, in minor units. */
+// prettier-ignore
 export const MINIMUM_AMOUNTS: Readonly<Record<string, number>> = {
   usd: 50, eur: 50, gbp: 30, cad: 50, aud: 50, chf: 50, nzd: 50, sgd: 50, hkd: 400, dkk: 250, nok: 300,
   sek: 300, pln: 200, czk: 1500, huf: 17500, ron: 200, bgn: 100, mxn: 1000, brl: 50, inr: 50, aed: 200,

@@ -19,7 +19,8 @@ export class PaymentsController {
   @Post()
   @ApiEndpoint({
     summary: 'Start a payment (a Stripe PaymentIntent), optionally confirming it at once',
-    description: 'With confirm and a 3-D Secure card the answer is 201 with status requires_action and nextAction; a decline is a 402 problem with declineCode and paymentId.',
+    description:
+      'With confirm and a 3-D Secure card the answer is 201 with status requires_action and nextAction; a decline is a 402 problem with declineCode and paymentId.',
     status: 201,
     response: PaymentResponse,
     errors: [400, ...STRIPE_ERRORS],
@@ -37,27 +38,58 @@ export class PaymentsController {
   }
 
   @Get(':id')
-  @ApiEndpoint({ summary: 'Get a payment as stored here; ?sync=true refreshes it from Stripe first', response: PaymentResponse, errors: [400, 404, 429, 502] })
+  @ApiEndpoint({
+    summary: 'Get a payment as stored here; ?sync=true refreshes it from Stripe first',
+    response: PaymentResponse,
+    errors: [400, 404, 429, 502],
+  })
   async get(@Param('id', ParseUUIDPipe) id: string, @Query() query: GetPaymentQuery): Promise<PaymentResponse> {
     if (query.sync) await this.payments.syncFromStripe(id);
     return toPaymentResponse(await this.payments.get(id));
   }
 
   @Post(':id/confirm')
-  @ApiEndpoint({ summary: 'Confirm a payment (charges the payment method, may need 3-D Secure)', response: PaymentResponse, errors: [400, ...STRIPE_ERRORS], idempotent: true })
-  async confirm(@Param('id', ParseUUIDPipe) id: string, @OperationId() operationId: string, @Body() dto: ConfirmPaymentDto): Promise<PaymentResponse> {
+  @ApiEndpoint({
+    summary: 'Confirm a payment (charges the payment method, may need 3-D Secure)',
+    response: PaymentResponse,
+    errors: [400, ...STRIPE_ERRORS],
+    idempotent: true,
+  })
+  async confirm(
+    @Param('id', ParseUUIDPipe) id: string,
+    @OperationId() operationId: string,
+    @Body() dto: ConfirmPaymentDto,
+  ): Promise<PaymentResponse> {
     return toPaymentResponse(await this.payments.confirm(id, operationId, dto));
   }
 
   @Post(':id/capture')
-  @ApiEndpoint({ summary: 'Capture an authorized payment (requires_capture), all or part of it', response: PaymentResponse, errors: [400, ...STRIPE_ERRORS], idempotent: true })
-  async capture(@Param('id', ParseUUIDPipe) id: string, @OperationId() operationId: string, @Body() dto: CapturePaymentDto): Promise<PaymentResponse> {
+  @ApiEndpoint({
+    summary: 'Capture an authorized payment (requires_capture), all or part of it',
+    response: PaymentResponse,
+    errors: [400, ...STRIPE_ERRORS],
+    idempotent: true,
+  })
+  async capture(
+    @Param('id', ParseUUIDPipe) id: string,
+    @OperationId() operationId: string,
+    @Body() dto: CapturePaymentDto,
+  ): Promise<PaymentResponse> {
     return toPaymentResponse(await this.payments.capture(id, operationId, dto));
   }
 
   @Post(':id/cancel')
-  @ApiEndpoint({ summary: 'Cancel a payment that is not succeeded or canceled yet', response: PaymentResponse, errors: [400, ...STRIPE_ERRORS], idempotent: true })
-  async cancel(@Param('id', ParseUUIDPipe) id: string, @OperationId() operationId: string, @Body() dto: CancelPaymentDto): Promise<PaymentResponse> {
+  @ApiEndpoint({
+    summary: 'Cancel a payment that is not succeeded or canceled yet',
+    response: PaymentResponse,
+    errors: [400, ...STRIPE_ERRORS],
+    idempotent: true,
+  })
+  async cancel(
+    @Param('id', ParseUUIDPipe) id: string,
+    @OperationId() operationId: string,
+    @Body() dto: CancelPaymentDto,
+  ): Promise<PaymentResponse> {
     return toPaymentResponse(await this.payments.cancel(id, operationId, dto));
   }
 }

@@ -15,7 +15,15 @@ import { toPaymentResponse } from './dto/payment.response';
 import { paginate, Page } from './http/pagination';
 import { PaymentEntity } from './payment.entity';
 import { entityFromRow } from './entity-from-row';
-import { CANCELABLE, CONFIRMABLE, PAYMENT_STATE_COLUMNS, paymentState, paymentStateValues, paymentWriteGuard, statePlaceholder } from './payment-intent-state';
+import {
+  CANCELABLE,
+  CONFIRMABLE,
+  PAYMENT_STATE_COLUMNS,
+  paymentState,
+  paymentStateValues,
+  paymentWriteGuard,
+  statePlaceholder,
+} from './payment-intent-state';
 import { stripeAnswerTime } from './stripe-freshness';
 import { localIdOf, withLocalId } from './stripe-metadata';
 
@@ -33,7 +41,9 @@ export class PaymentsService {
   async create(id: string, dto: CreatePaymentDto): Promise<PaymentEntity> {
     const customer = dto.customerId ? await this.customers.getActive(dto.customerId) : null;
     if (dto.confirm && !dto.paymentMethod) {
-      throw new ProblemException(400, 'validation_failed', 'confirm needs a paymentMethod.', { errors: [{ field: 'paymentMethod', message: 'is required when confirm is true' }] });
+      throw new ProblemException(400, 'validation_failed', 'confirm needs a paymentMethod.', {
+        errors: [{ field: 'paymentMethod', message: 'is required when confirm is true' }],
+      });
     }
     try {
       const intent = await this.stripe.paymentIntents.create(
@@ -79,7 +89,9 @@ export class PaymentsService {
     const payment = await this.get(id);
     this.assertStatus(payment, CONFIRMABLE, 'confirmed');
     if (payment.status === 'requires_payment_method' && !dto.paymentMethod) {
-      throw new ProblemException(400, 'validation_failed', 'This payment has no payment method yet.', { errors: [{ field: 'paymentMethod', message: 'is required' }] });
+      throw new ProblemException(400, 'validation_failed', 'This payment has no payment method yet.', {
+        errors: [{ field: 'paymentMethod', message: 'is required' }],
+      });
     }
     try {
       const intent = await this.stripe.paymentIntents.confirm(
@@ -137,7 +149,9 @@ export class PaymentsService {
   async applyStripePaymentIntent(intent: Stripe.PaymentIntent, opts: ApplyOptions = {}): Promise<ApplyResult> {
     const localId = localIdOf(intent.metadata) ?? null;
     const sets = PAYMENT_STATE_COLUMNS.slice(1)
-      .map(([, col], i) => (col === 'client_secret' ? `${col} = coalesce($${i + 3}, cur.${col})` : `${col} = ${statePlaceholder(col, i + 3)}`))
+      .map(([, col], i) =>
+        col === 'client_secret' ? `${col} = coalesce($${i + 3}, cur.${col})` : `${col} = ${statePlaceholder(col, i + 3)}`,
+      )
       .join(', ');
     const ev = `$${STATE_PARAMS + 2}::bigint`;
     const synced = `$${STATE_PARAMS + 3}::bigint`;
@@ -146,10 +160,17 @@ export class PaymentsService {
          stripe_synced_at = greatest(cur.stripe_synced_at, ${synced}), updated_at = now()
        WHERE (cur.id = $1::uuid OR cur.stripe_payment_intent_id = $2) AND ${paymentWriteGuard('cur', '$7::text', ev)}
        RETURNING cur.id`,
-      [localId, ...paymentStateValues(paymentState(intent)), opts.eventCreated ?? null, opts.eventCreated === undefined ? stripeAnswerTime(intent) : null],
+      [
+        localId,
+        ...paymentStateValues(paymentState(intent)),
+        opts.eventCreated ?? null,
+        opts.eventCreated === undefined ? stripeAnswerTime(intent) : null,
+      ],
     );
     if (rows.length) return 'applied';
-    const exists = await this.payments.exists({ where: localId ? [{ id: localId }, { stripePaymentIntentId: intent.id }] : { stripePaymentIntentId: intent.id } });
+    const exists = await this.payments.exists({
+      where: localId ? [{ id: localId }, { stripePaymentIntentId: intent.id }] : { stripePaymentIntentId: intent.id },
+    });
     if (exists) return 'stale';
     return localId ? 'not_yet' : 'foreign';
   }
@@ -201,16 +222,30 @@ export class PaymentsService {
                           AND w.customer_id IS NOT DISTINCT FROM $${n + 6}::uuid AND w.client_secret IS NOT DISTINCT FROM $${n + 7})
           RETURNING 1)
         SELECT written.*, (SELECT count(*) FROM completed)::int AS operation_completed FROM written`;
-      params.push(operation.successStatus, JSON.stringify(response), operation.operationId, createdAt, expected.amountRefunded, expected.customerId, expected.clientSecret);
+      params.push(
+        operation.successStatus,
+        JSON.stringify(response),
+        operation.operationId,
+        createdAt,
+        expected.amountRefunded,
+        expected.customerId,
+        expected.clientSecret,
+      );
     }
-    const rows = await preparedQuery(this.payments.manager.connection, response ? 'payments_upsert_complete' : 'payments_upsert', sql, params);
+    const rows = await preparedQuery(
+      this.payments.manager.connection,
+      response ? 'payments_upsert_complete' : 'payments_upsert',
+      sql,
+      params,
+    );
     // No row back: the stored state is newer or final (a webhook got there first); answer with it.
     if (!rows.length) return this.get(id);
     const payment = entityFromRow(this.payments, rows[0]);
     if (operation && rows[0].operation_completed === 1) {
       operation.completed = true;
       // Safety net: should the row differ from what was predicted, store what is really answered.
-      if (canonicalJson(toPaymentResponse(payment)) !== canonicalJson(response)) await completeOperationIn(this.payments.manager, toPaymentResponse(payment), true);
+      if (canonicalJson(toPaymentResponse(payment)) !== canonicalJson(response))
+        await completeOperationIn(this.payments.manager, toPaymentResponse(payment), true);
     }
     return payment;
   }
@@ -226,8 +261,13 @@ export class PaymentsService {
 
   private assertStatus(payment: PaymentEntity, allowed: string[], verb: string): void {
     if (allowed.includes(payment.status)) return;
-    throw new ProblemException(409, `payment_not_${verb === 'captured' ? 'capturable' : verb === 'canceled' ? 'cancelable' : 'confirmable'}`, `A payment in status ${payment.status} cannot be ${verb}; allowed from: ${allowed.join(', ')}.`, {
-      paymentStatus: payment.status,
-    });
+    throw new ProblemException(
+      409,
+      `payment_not_${verb === 'captured' ? 'capturable' : verb === 'canceled' ? 'cancelable' : 'confirmable'}`,
+      `A payment in status ${payment.status} cannot be ${verb}; allowed from: ${allowed.join(', ')}.`,
+      {
+        paymentStatus: payment.status,
+      },
+    );
   }
 }

@@ -18,7 +18,8 @@ export class RefundsController {
   @Post()
   @ApiEndpoint({
     summary: 'Refund a succeeded payment, fully or partly',
-    description: 'The amount is checked against what was received minus every refund not failed or canceled (in-flight ones included) before Stripe is called.',
+    description:
+      'The amount is checked against what was received minus every refund not failed or canceled (in-flight ones included) before Stripe is called.',
     status: 201,
     response: RefundResponse,
     errors: [400, 404, 409, 422, 429, 502],

@@ -44,7 +44,12 @@ export class RefundsService {
     let created: Stripe.Refund;
     try {
       created = await this.stripe.refunds.create(
-        { payment_intent: payment.stripe_payment_intent_id, amount: refund.amount, reason: dto.reason, metadata: withLocalId(dto.metadata, id) },
+        {
+          payment_intent: payment.stripe_payment_intent_id,
+          amount: refund.amount,
+          reason: dto.reason,
+          metadata: withLocalId(dto.metadata, id),
+        },
         { idempotencyKey: `refunds.create:${id}` },
       );
     } catch (error) {
@@ -106,15 +111,26 @@ export class RefundsService {
            AND ($8::bigint IS NULL OR cur.stripe_event_created IS NULL OR $8::bigint > cur.stripe_event_created
                 OR ($8::bigint = cur.stripe_event_created AND array_position(${ORDER}, $4::text) >= array_position(${ORDER}, cur.status)))
          RETURNING cur.*`,
-        [localId, refund.id, refund.amount, refund.status, refund.reason ?? null, refund.failure_reason ?? null, JSON.stringify(callerMetadata(refund.metadata)), opts.eventCreated ?? null,
-         opts.eventCreated === undefined ? stripeAnswerTime(refund) : null],
+        [
+          localId,
+          refund.id,
+          refund.amount,
+          refund.status,
+          refund.reason ?? null,
+          refund.failure_reason ?? null,
+          JSON.stringify(callerMetadata(refund.metadata)),
+          opts.eventCreated ?? null,
+          opts.eventCreated === undefined ? stripeAnswerTime(refund) : null,
+        ],
       );
       if (rows.length) {
         await this.recomputeAmountRefunded(m, rows[0].payment_id);
         await onApplied?.(m, entityFromRow(this.refunds, rows[0]));
         return 'applied';
       }
-      const exists = await m.getRepository(RefundEntity).exists({ where: localId ? [{ id: localId }, { stripeRefundId: refund.id }] : { stripeRefundId: refund.id } });
+      const exists = await m
+        .getRepository(RefundEntity)
+        .exists({ where: localId ? [{ id: localId }, { stripeRefundId: refund.id }] : { stripeRefundId: refund.id } });
       if (exists) return 'stale';
       return localId ? 'not_yet' : 'foreign';
     });
@@ -129,17 +145,30 @@ export class RefundsService {
     const existing = await m.getRepository(RefundEntity).findOneBy({ id });
     if (existing) return { payment, refund: existing }; // a retry of this very operation: already reserved
     if (payment.status !== 'succeeded') {
-      throw new ProblemException(409, 'payment_not_refundable', `Only a succeeded payment can be refunded; this one is ${payment.status}.`, { paymentStatus: payment.status });
+      throw new ProblemException(
+        409,
+        'payment_not_refundable',
+        `Only a succeeded payment can be refunded; this one is ${payment.status}.`,
+        { paymentStatus: payment.status },
+      );
     }
     const [{ reserved }] = await m.query(
       `SELECT coalesce(sum(amount), 0)::bigint AS reserved FROM refunds WHERE payment_id = $1 AND status NOT IN ('failed', 'canceled')`,
       [payment.id],
     );
     const refundable = Number(payment.amount_received) - Number(reserved);
-    if (refundable <= 0) throw new ProblemException(409, 'payment_fully_refunded', 'Everything received for this payment is already refunded (or being refunded).', { refundableAmount: 0 });
+    if (refundable <= 0)
+      throw new ProblemException(
+        409,
+        'payment_fully_refunded',
+        'Everything received for this payment is already refunded (or being refunded).',
+        { refundableAmount: 0 },
+      );
     const amount = dto.amount ?? refundable;
     if (amount > refundable) {
-      throw new ProblemException(409, 'refund_exceeds_refundable', `At most ${refundable} can still be refunded.`, { refundableAmount: refundable });
+      throw new ProblemException(409, 'refund_exceeds_refundable', `At most ${refundable} can still be refunded.`, {
+        refundableAmount: refundable,
+      });
     }
     const refund = m.getRepository(RefundEntity).create({
       id,

@@ -3,7 +3,12 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOpt
 import { StripeContext } from '@app/stripe';
 
 class StripeConfigResponse {
-  @ApiPropertyOptional({ example: 'pk_test_51H...', nullable: true, type: String, description: 'For front ends collecting card details with Stripe.js / Elements' })
+  @ApiPropertyOptional({
+    example: 'pk_test_51H...',
+    nullable: true,
+    type: String,
+    description: 'For front ends collecting card details with Stripe.js / Elements',
+  })
   publishableKey: string | null;
 
   @ApiProperty({ example: false, description: 'True when no real Stripe account is used (in-process emulator): no real money moves' })

@@ -11,7 +11,14 @@ describe('stripeErrorToProblem', () => {
 
   it('card_error -> 402 with code, declineCode, stripeRequestId and the intent status', () => {
     const error = new Stripe.errors.StripeCardError(
-      raw({ type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.', statusCode: 402, payment_intent: { id: 'pi_1', status: 'requires_payment_method' } }) as never,
+      raw({
+        type: 'card_error',
+        code: 'card_declined',
+        decline_code: 'insufficient_funds',
+        message: 'Your card has insufficient funds.',
+        statusCode: 402,
+        payment_intent: { id: 'pi_1', status: 'requires_payment_method' },
+      }) as never,
     );
     const mapped = stripeErrorToProblem(error)!;
     expect(mapped.problem).toMatchObject({
@@ -28,19 +35,31 @@ describe('stripeErrorToProblem', () => {
   });
 
   it('invalid_request_error -> 400 with the param, or 404 for resource_missing', () => {
-    const bad = stripeErrorToProblem(new Stripe.errors.StripeInvalidRequestError(raw({ type: 'invalid_request_error', code: 'parameter_invalid_integer', param: 'amount', statusCode: 400 }) as never))!;
+    const bad = stripeErrorToProblem(
+      new Stripe.errors.StripeInvalidRequestError(
+        raw({ type: 'invalid_request_error', code: 'parameter_invalid_integer', param: 'amount', statusCode: 400 }) as never,
+      ),
+    )!;
     expect(bad.problem).toMatchObject({ status: 400, code: 'parameter_invalid_integer', param: 'amount', stripeRequestId: 'req_123' });
-    const missing = stripeErrorToProblem(new Stripe.errors.StripeInvalidRequestError(raw({ type: 'invalid_request_error', code: 'resource_missing', statusCode: 404 }) as never))!;
+    const missing = stripeErrorToProblem(
+      new Stripe.errors.StripeInvalidRequestError(
+        raw({ type: 'invalid_request_error', code: 'resource_missing', statusCode: 404 }) as never,
+      ),
+    )!;
     expect(missing.problem).toMatchObject({ status: 404, code: 'stripe_resource_missing', stripeRequestId: 'req_123' });
   });
 
   it('idempotency_error -> 409', () => {
-    const mapped = stripeErrorToProblem(new Stripe.errors.StripeIdempotencyError(raw({ type: 'idempotency_error', statusCode: 400 }) as never))!;
+    const mapped = stripeErrorToProblem(
+      new Stripe.errors.StripeIdempotencyError(raw({ type: 'idempotency_error', statusCode: 400 }) as never),
+    )!;
     expect(mapped.problem).toMatchObject({ status: 409, code: 'stripe_idempotency_error', stripeRequestId: 'req_123' });
   });
 
   it('rate limit -> 429 with Retry-After (Stripe value, else 1)', () => {
-    const given = stripeErrorToProblem(new Stripe.errors.StripeRateLimitError(raw({ type: 'rate_limit_error', statusCode: 429, headers: { 'retry-after': '7' } }) as never))!;
+    const given = stripeErrorToProblem(
+      new Stripe.errors.StripeRateLimitError(raw({ type: 'rate_limit_error', statusCode: 429, headers: { 'retry-after': '7' } }) as never),
+    )!;
     expect(given.problem).toMatchObject({ status: 429, code: 'stripe_rate_limited' });
     expect(given.headers).toEqual({ 'Retry-After': '7' });
     const none = stripeErrorToProblem(new Stripe.errors.StripeRateLimitError(raw({ type: 'rate_limit_error', statusCode: 429 }) as never))!;
@@ -48,8 +67,18 @@ describe('stripeErrorToProblem', () => {
   });
 
   it.each([
-    ['authentication', new Stripe.errors.StripeAuthenticationError(raw({ type: 'authentication_error', statusCode: 401, message: 'Invalid API Key provided: sk_test_****abcd' }) as never)],
-    ['permission', new Stripe.errors.StripePermissionError(raw({ type: 'permission_error', statusCode: 403, message: 'The provided key sk_live_xyz does not have access' }) as never)],
+    [
+      'authentication',
+      new Stripe.errors.StripeAuthenticationError(
+        raw({ type: 'authentication_error', statusCode: 401, message: 'Invalid API Key provided: sk_test_****abcd' }) as never,
+      ),
+    ],
+    [
+      'permission',
+      new Stripe.errors.StripePermissionError(
+        raw({ type: 'permission_error', statusCode: 403, message: 'The provided key sk_live_xyz does not have access' }) as never,
+      ),
+    ],
   ])('%s -> 502 configuration error, no key material in the answer', (_label, error) => {
     const mapped = stripeErrorToProblem(error)!;
     expect(mapped.problem).toMatchObject({ status: 502, code: 'stripe_configuration_error', stripeRequestId: 'req_123' });

@@ -42,13 +42,23 @@ export function stripeErrorToProblem(error: unknown): StripeProblem | undefined 
   }
   if (error instanceof Stripe.errors.StripeRateLimitError) {
     const retryAfter = header(error, 'retry-after') ?? '1';
-    return ok(problem(429, 'stripe_rate_limited', 'Stripe is rate limiting this service; retry later with the same Idempotency-Key.', base), {
-      'Retry-After': retryAfter,
-    });
+    return ok(
+      problem(429, 'stripe_rate_limited', 'Stripe is rate limiting this service; retry later with the same Idempotency-Key.', base),
+      {
+        'Retry-After': retryAfter,
+      },
+    );
   }
   if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
     // Stripe's message can echo a masked key: none of it goes out, nor into the log (see StripeModule).
-    return ok(problem(502, 'stripe_configuration_error', 'The payments service could not authenticate with Stripe. Operators have been alerted.', base));
+    return ok(
+      problem(
+        502,
+        'stripe_configuration_error',
+        'The payments service could not authenticate with Stripe. Operators have been alerted.',
+        base,
+      ),
+    );
   }
   return ok(problem(502, 'stripe_unavailable', UNKNOWN_OUTCOME, base));
 }

@@ -15,8 +15,10 @@ export interface StripeRuntime {
 export function assertSafeConfiguration(options: StripeModuleOptions): void {
   const live = /^(sk|rk)_live_/.test(options.secretKey ?? '');
   if (live && options.apiBaseUrl) throw new Error('Stripe: a live secret key cannot be combined with an API base URL override.');
-  if (!options.secretKey && options.production) throw new Error('Stripe: STRIPE_SECRET_KEY is required in production; sandbox mode is for development only.');
-  if (!options.secretKey && options.publishableKey?.startsWith('pk_live_')) throw new Error('Stripe: a live publishable key cannot be used in sandbox mode.');
+  if (!options.secretKey && options.production)
+    throw new Error('Stripe: STRIPE_SECRET_KEY is required in production; sandbox mode is for development only.');
+  if (!options.secretKey && options.publishableKey?.startsWith('pk_live_'))
+    throw new Error('Stripe: a live publishable key cannot be used in sandbox mode.');
 }
 
 export async function createStripeRuntime(options: StripeModuleOptions): Promise<StripeRuntime> {

@@ -21,7 +21,11 @@ registerErrorMapper(stripeErrorToProblem);
  */
 @Module({
   providers: [
-    { provide: STRIPE_RUNTIME, inject: [STRIPE_MODULE_OPTIONS], useFactory: (options: StripeModuleOptions) => createStripeRuntime(options) },
+    {
+      provide: STRIPE_RUNTIME,
+      inject: [STRIPE_MODULE_OPTIONS],
+      useFactory: (options: StripeModuleOptions) => createStripeRuntime(options),
+    },
     { provide: STRIPE_CLIENT, inject: [STRIPE_RUNTIME], useFactory: (runtime: StripeRuntime) => runtime.client },
     { provide: StripeContext, inject: [STRIPE_RUNTIME], useFactory: (runtime: StripeRuntime) => runtime.context },
   ],
@@ -40,7 +44,9 @@ export class StripeModule extends ConfigurableModuleClass implements OnApplicati
     // so the error log carries no part of the key (Stripe's message echoes a masked one).
     runtime.client.on('response', (event: { status: number; request_id?: string; method: string; path: string }) => {
       if (event.status === 401 || event.status === 403) {
-        this.logger.error(`Stripe refused our credentials (HTTP ${event.status}) on ${event.method} ${event.path}, request ${event.request_id ?? 'unknown'}: check STRIPE_SECRET_KEY and its permissions`);
+        this.logger.error(
+          `Stripe refused our credentials (HTTP ${event.status}) on ${event.method} ${event.path}, request ${event.request_id ?? 'unknown'}: check STRIPE_SECRET_KEY and its permissions`,
+        );
       }
     });
   }
@@ -48,7 +54,9 @@ export class StripeModule extends ConfigurableModuleClass implements OnApplicati
   onApplicationBootstrap() {
     const { emulator, context } = this.runtime;
     if (!emulator) return;
-    this.logger.warn(`SANDBOX MODE: no STRIPE_SECRET_KEY, so Stripe calls go to an in-process emulator at ${emulator.url}. No real money moves.`);
+    this.logger.warn(
+      `SANDBOX MODE: no STRIPE_SECRET_KEY, so Stripe calls go to an in-process emulator at ${emulator.url}. No real money moves.`,
+    );
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
     if (!server) return;
     // The port is only known once the server listens (port 0 in tests), hence the 'listening' event.
@@ -66,7 +74,12 @@ export class StripeModule extends ConfigurableModuleClass implements OnApplicati
   private async registerWebhookEndpoint(server: Server) {
     const address = server.address() as AddressInfo | null;
     if (!address) return;
-    const host = address.family === 'IPv6' ? `[${address.address === '::' ? '::1' : address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
+    const host =
+      address.family === 'IPv6'
+        ? `[${address.address === '::' ? '::1' : address.address}]`
+        : address.address === '0.0.0.0'
+          ? '127.0.0.1'
+          : address.address;
     const url = `http://${host}:${address.port}${this.options.webhookPath ?? '/v1/webhooks/stripe'}`;
     try {
       const endpoint = await this.runtime.client.webhookEndpoints.create({

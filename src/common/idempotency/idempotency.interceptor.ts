@@ -35,16 +35,32 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new ProblemException(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters.');
     }
     const successStatus = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
-    const begin = this.keys.begin({ apiKeyName: request.apiKeyName ?? '', key, method: request.method, path: request.url, body: request.body });
+    const begin = this.keys.begin({
+      apiKeyName: request.apiKeyName ?? '',
+      key,
+      method: request.method,
+      path: request.url,
+      body: request.body,
+    });
     return from(begin).pipe(
       switchMap((outcome) => {
         switch (outcome.kind) {
           case 'replay':
             return of(replay(outcome.status, outcome.body));
           case 'mismatch':
-            throw new ProblemException(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
+            throw new ProblemException(
+              422,
+              'idempotency_key_reused',
+              'This Idempotency-Key was used with a different request; use a new key for a new request.',
+            );
           case 'in_progress':
-            throw new ProblemException(409, 'idempotency_request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.', {}, { 'Retry-After': '1' });
+            throw new ProblemException(
+              409,
+              'idempotency_request_in_progress',
+              'A request with this Idempotency-Key is still being processed; retry shortly.',
+              {},
+              { 'Retry-After': '1' },
+            );
           case 'execute': {
             request.operationId = outcome.operationId;
             const ctx: OperationContext = { operationId: outcome.operationId, successStatus, completed: false };
@@ -55,7 +71,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
                 if (!ctx.completed) await this.keys.complete(outcome.operationId, successStatus, body);
                 return body;
               }),
-              catchError((error: unknown) => from(this.settleFailure(outcome.operationId, error, request)).pipe(mergeMap(() => throwError(() => error)))),
+              catchError((error: unknown) =>
+                from(this.settleFailure(outcome.operationId, error, request)).pipe(mergeMap(() => throwError(() => error))),
+              ),
             );
           }
         }
@@ -66,7 +84,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private async settleFailure(operationId: string, error: unknown, request: Request) {
     const { problem } = toProblem(error);
     if (NOT_EXECUTED.has(problem.code)) return this.keys.forget(operationId);
-    if (DEFINITIVE.has(problem.status)) return this.keys.complete(operationId, problem.status, { ...problem, requestId: String(request.id) });
+    if (DEFINITIVE.has(problem.status))
+      return this.keys.complete(operationId, problem.status, { ...problem, requestId: String(request.id) });
     return this.keys.release(operationId);
   }
 }

@@ -52,7 +52,9 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   }
 
   static hash(method: string, path: string, body: unknown): string {
-    return createHash('sha256').update(`${method} ${path} ${canonicalJson(body ?? null)}`).digest('hex');
+    return createHash('sha256')
+      .update(`${method} ${path} ${canonicalJson(body ?? null)}`)
+      .digest('hex');
   }
 
   async begin(request: IdempotentRequest): Promise<BeginResult> {

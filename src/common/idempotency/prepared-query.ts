@@ -7,7 +7,12 @@ import type { DataSource } from 'typeorm';
  * 0.8 ms unnamed and 2 ms through DataSource.query. Only for the hot statements of the payment path.
  * A name must always go with the same text.
  */
-export async function preparedQuery<T = Record<string, unknown>>(dataSource: DataSource, name: string, text: string, values: unknown[]): Promise<T[]> {
+export async function preparedQuery<T = Record<string, unknown>>(
+  dataSource: DataSource,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<T[]> {
   const pool = (dataSource.driver as unknown as { master: Pool }).master;
   return (await pool.query({ name, text, values })).rows as T[];
 }

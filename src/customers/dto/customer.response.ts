@@ -23,7 +23,13 @@ export class CustomerResponse {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { crmId: 'c-1842' } })
   metadata: Record<string, string>;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null, description: 'Set once deleted (the row is kept as a tombstone)' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: null,
+    description: 'Set once deleted (the row is kept as a tombstone)',
+  })
   deletedAt: string | null;
 
   @ApiProperty({ format: 'date-time', example: '2026-11-26T16:30:00.000Z' })

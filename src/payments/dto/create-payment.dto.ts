@@ -9,14 +9,19 @@ const IsChargeAmount = () =>
     name: 'isChargeAmount',
     validator: {
       validate: (value, args) => chargeAmountProblem(value as number, String((args?.object as { currency?: unknown }).currency)) === null,
-      defaultMessage: (args) => chargeAmountProblem(args!.value as number, String((args?.object as { currency?: unknown }).currency)) ?? 'amount is invalid',
+      defaultMessage: (args) =>
+        chargeAmountProblem(args!.value as number, String((args?.object as { currency?: unknown }).currency)) ?? 'amount is invalid',
     },
   });
 
 export const PAYMENT_METHOD_MESSAGE = 'paymentMethod must be a Stripe payment method id (pm_...); card numbers are never accepted';
 
 export class CreatePaymentDto {
-  @ApiProperty({ example: 2000, description: 'Positive integer in the smallest currency unit (2000 = USD 20.00; 500 = JPY 500), at most 8 digits, at least the currency minimum' })
+  @ApiProperty({
+    example: 2000,
+    description:
+      'Positive integer in the smallest currency unit (2000 = USD 20.00; 500 = JPY 500), at most 8 digits, at least the currency minimum',
+  })
   @IsInt({ message: 'amount must be a positive integer in the smallest currency unit' })
   @IsChargeAmount()
   amount: number;
@@ -60,7 +65,10 @@ export class CreatePaymentDto {
   @NoCardNumber()
   receiptEmail?: string;
 
-  @ApiPropertyOptional({ example: 'https://shop.example.com/checkout/done', description: 'Where 3-D Secure returns the customer (with confirm)' })
+  @ApiPropertyOptional({
+    example: 'https://shop.example.com/checkout/done',
+    description: 'Where 3-D Secure returns the customer (with confirm)',
+  })
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   @NoCardNumber()

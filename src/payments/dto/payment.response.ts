@@ -44,14 +44,22 @@ export class PaymentResponse {
   @ApiProperty({ enum: ['automatic', 'manual'] })
   captureMethod: string;
 
-  @ApiProperty({ type: String, nullable: true, example: 'pi_3QzX1aB2cD3eF4g_secret_abc', description: 'For Stripe.js on the front end; never logged' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'pi_3QzX1aB2cD3eF4g_secret_abc',
+    description: 'For Stripe.js on the front end; never logged',
+  })
   clientSecret: string | null;
 
   @ApiProperty({
     type: 'object',
     nullable: true,
     additionalProperties: true,
-    example: { type: 'redirect_to_url', redirectToUrl: { url: 'https://hooks.stripe.com/3d_secure_2/...', returnUrl: 'https://shop.example.com/done' } },
+    example: {
+      type: 'redirect_to_url',
+      redirectToUrl: { url: 'https://hooks.stripe.com/3d_secure_2/...', returnUrl: 'https://shop.example.com/done' },
+    },
     description: 'What the customer must do next (3-D Secure), when status is requires_action',
   })
   nextAction: Record<string, unknown> | null;

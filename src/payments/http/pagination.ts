@@ -26,7 +26,10 @@ export interface Page<T> {
 }
 
 /** Newest first (created_at desc, id desc); the cursor is the id of the last object already seen. */
-export async function paginate<E extends ObjectLiteral & { id: string; createdAt: Date }>(qb: SelectQueryBuilder<E>, query: ListQueryDto): Promise<Page<E>> {
+export async function paginate<E extends ObjectLiteral & { id: string; createdAt: Date }>(
+  qb: SelectQueryBuilder<E>,
+  query: ListQueryDto,
+): Promise<Page<E>> {
   const alias = qb.alias;
   if (query.startingAfter) {
     const cursor = await qb
@@ -34,7 +37,10 @@ export async function paginate<E extends ObjectLiteral & { id: string; createdAt
       .select([`${alias}.id`, `${alias}.createdAt`])
       .where(`${alias}.id = :cursor`, { cursor: query.startingAfter })
       .getOne();
-    if (!cursor) throw new ProblemException(400, 'invalid_cursor', 'startingAfter does not name an object of this list.', { errors: [{ field: 'startingAfter', message: 'unknown id' }] });
+    if (!cursor)
+      throw new ProblemException(400, 'invalid_cursor', 'startingAfter does not name an object of this list.', {
+        errors: [{ field: 'startingAfter', message: 'unknown id' }],
+      });
     qb.andWhere(
       new Brackets((w) =>
         w.where(`${alias}.createdAt < :cursorCreated`).orWhere(`${alias}.createdAt = :cursorCreated AND ${alias}.id < :cursorId`),
@@ -42,7 +48,11 @@ export async function paginate<E extends ObjectLiteral & { id: string; createdAt
       { cursorCreated: cursor.createdAt, cursorId: cursor.id },
     );
   }
-  const rows = await qb.orderBy(`${alias}.createdAt`, 'DESC').addOrderBy(`${alias}.id`, 'DESC').take(query.limit + 1).getMany();
+  const rows = await qb
+    .orderBy(`${alias}.createdAt`, 'DESC')
+    .addOrderBy(`${alias}.id`, 'DESC')
+    .take(query.limit + 1)
+    .getMany();
   const hasMore = rows.length > query.limit;
   const data = rows.slice(0, query.limit);
   return { data, hasMore, nextCursor: hasMore ? data[data.length - 1].id : null };

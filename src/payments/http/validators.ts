@@ -18,7 +18,8 @@ export const NoCardNumber = (options?: ValidationOptions) =>
       name: 'noCardNumber',
       validator: {
         validate: (value: unknown) => !containsCardNumber(value),
-        defaultMessage: (args) => `${args?.property} must not contain a card number: card data is never accepted, send a payment method id (pm_...)`,
+        defaultMessage: (args) =>
+          `${args?.property} must not contain a card number: card data is never accepted, send a payment method id (pm_...)`,
       },
     },
     options,
@@ -35,7 +36,15 @@ export const IsStripeMetadata = (options?: ValidationOptions) =>
           const entries = Object.entries(value);
           return (
             entries.length <= 50 &&
-            entries.every(([k, v]) => k.length >= 1 && k.length <= 40 && !/[[\]]/.test(k) && k !== LOCAL_ID_METADATA_KEY && typeof v === 'string' && v.length <= 500)
+            entries.every(
+              ([k, v]) =>
+                k.length >= 1 &&
+                k.length <= 40 &&
+                !/[[\]]/.test(k) &&
+                k !== LOCAL_ID_METADATA_KEY &&
+                typeof v === 'string' &&
+                v.length <= 500,
+            )
           );
         },
         defaultMessage: (args) =>

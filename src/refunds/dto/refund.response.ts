@@ -5,7 +5,12 @@ export class RefundResponse {
   @ApiProperty({ format: 'uuid', example: '9d2f7c1a-4b3e-4a8f-8c6d-5e4f3a2b1c0d' })
   id: string;
 
-  @ApiProperty({ type: String, nullable: true, example: 're_3QzX1aB2cD3eF4g', description: 'Null only while the refund is being created at Stripe' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 're_3QzX1aB2cD3eF4g',
+    description: 'Null only while the refund is being created at Stripe',
+  })
   stripeRefundId: string | null;
 
   @ApiProperty({ format: 'uuid' })
@@ -17,7 +22,11 @@ export class RefundResponse {
   @ApiProperty({ example: 'usd' })
   currency: string;
 
-  @ApiProperty({ enum: ['pending', 'requires_action', 'succeeded', 'failed', 'canceled'], example: 'succeeded', description: "Stripe's refund status" })
+  @ApiProperty({
+    enum: ['pending', 'requires_action', 'succeeded', 'failed', 'canceled'],
+    example: 'succeeded',
+    description: "Stripe's refund status",
+  })
   status: string;
 
   @ApiProperty({ type: String, nullable: true, example: 'requested_by_customer' })
