@@ -234,11 +234,19 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
     const one = await t.request({ url: `/v1/webhooks/events/${broken.id}` });
     expect(one.json()).toMatchObject({ id: broken.id, status: 'failed', attempts: 3, type: 'payment_intent.succeeded', source: 'webhook', payload: broken });
     expect((await t.request({ url: '/v1/webhooks/events/evt_nope' })).statusCode).toBe(404);
+    const first = (await t.request({ url: '/v1/webhooks/events?status=processed&limit=2' })).json();
+    expect(first.data).toHaveLength(2);
+    expect(first.hasMore).toBe(true);
+    expect(first.data[0].payload).toBeUndefined();
+    const next = (await t.request({ url: `/v1/webhooks/events?status=processed&limit=2&starting_after=${first.data[1].id}` })).json();
+    expect(next.data.map((e: { id: string }) => e.id)).not.toContain(first.data[0].id);
+    expect(next.data.map((e: { id: string }) => e.id)).not.toContain(first.data[1].id);
+    expect(new Date(next.data[0].receivedAt).getTime()).toBeLessThanOrEqual(new Date(first.data[1].receivedAt).getTime());
     expect((await t.request({ url: '/v1/webhooks/events?status=bogus' })).statusCode).toBe(400);
 
     const retried = await t.request({ method: 'POST', url: `/v1/webhooks/events/${broken.id}/retry` });
     expect(retried.statusCode).toBe(200);
-    expect(retried.json()).toMatchObject({ id: broken.id, attempts: 0 });
+    expect(retried.json()).toMatchObject({ id: broken.id, status: 'pending', attempts: 0 });
     expect(await until('the second dead letter', () => inbox(broken.id), (r) => r.status === 'failed' && r.attempts === 3, 10_000)).toBeTruthy();
     expect((await payment(p.id)).status).toBe('requires_payment_method');
   });

@@ -55,7 +55,9 @@ export class WebhookEventsService {
       if (event.status === 'ignored') throw new ProblemException(409, 'webhook_event_ignored', `Event ${id} was ignored (${event.note ?? 'livemode mismatch'}); it cannot be applied.`);
       throw new ProblemException(409, 'webhook_event_in_progress', `Event ${id} is being processed right now; retry when it settles.`);
     }
+    // The answer shows the event as queued again; the worker may pick it up the next moment.
+    const queued = await this.get(id);
     this.worker.nudge();
-    return this.get(id);
+    return queued;
   }
 }

@@ -11,7 +11,7 @@ export class ListWebhookEventsDto {
 
   @ApiPropertyOptional({ example: 'payment_intent.succeeded', description: 'Only events of this Stripe type' })
   @IsOptional()
-  @Matches(/^[a-z_.*]{1,200}$/)
+  @Matches(/^[a-z_.]{1,200}$/)
   type?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
