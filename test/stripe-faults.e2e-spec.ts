@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { RefundsService } from '../src/refunds/refunds.service';
 import { query } from './utils/database';
 import { bootApp, TestApp } from './utils/app';
 import { emulatorOf } from './payments-helpers';
@@ -119,6 +120,28 @@ describe('Stripe faults (injected by the emulator, seen through the real SDK)', 
     const charge = await emulator.object((await emulator.object(paid.stripePaymentIntentId)).latest_charge);
     expect(charge.amount_refunded).toBe(1500);
     expect((await t.request({ url: `/v1/payments/${paid.id}` })).json().amountRefunded).toBe(1500);
+  });
+
+  it('a reservation whose refund never reached Stripe is released by sync once it is old and unclaimed', async () => {
+    const paid = (await create(randomUUID(), { amount: 2000, currency: 'usd', paymentMethod: 'pm_card_visa', confirm: true })).json();
+    await emulator.fault({ count: 3, method: 'POST', path: '/v1/refunds', status: 500 });
+    const failed = await t.request({
+      method: 'POST',
+      url: '/v1/refunds',
+      payload: { paymentId: paid.id },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    expect(failed.statusCode).toBe(502);
+    const [{ id }] = await query<{ id: string }>(t.db.url, `SELECT id FROM refunds WHERE payment_id = $1`, [paid.id]);
+    const refunds = t.app.get(RefundsService);
+    expect(await refunds.syncFromStripe(id)).toBe('not_yet'); // too young: a retry may be on its way
+    await query(t.db.url, `UPDATE refunds SET created_at = now() - interval '11 minutes' WHERE id = $1`, [id]);
+    expect(await refunds.syncFromStripe(id)).toBe('applied');
+    expect(await query(t.db.url, `SELECT id FROM refunds WHERE payment_id = $1`, [paid.id])).toEqual([]);
+    expect((await t.request({ method: 'POST', url: '/v1/refunds', payload: { paymentId: paid.id } })).json()).toMatchObject({
+      amount: 2000,
+      status: 'succeeded',
+    });
   });
 
   it('a refund Stripe refuses releases its reservation', async () => {

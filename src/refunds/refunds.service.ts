@@ -23,6 +23,9 @@ interface LockedPayment {
   currency: string;
 }
 
+/** A reservation older than this, with no refund at Stripe and no request holding its key, is an orphan. */
+const ORPHAN_RESERVATION_SECONDS = 600;
+
 const ORDER = `ARRAY['pending','requires_action','succeeded','failed','canceled']::text[]`;
 
 @Injectable()
@@ -82,7 +85,16 @@ export class RefundsService {
     for await (const candidate of this.stripe.refunds.list({ payment_intent: payment.stripe_payment_intent_id, limit: 100 })) {
       if (localIdOf(candidate.metadata) === refundId) return this.applyStripeRefund(candidate);
     }
-    return 'not_yet';
+    // Not at Stripe: the call never got there (or was refused without us hearing it). Once no request can
+    // still be running for it, the reservation is released; a later retry with the same Idempotency-Key
+    // simply reserves again and creates the refund under the same Stripe key.
+    const [released] = await this.refunds.query(
+      `DELETE FROM refunds r WHERE r.id = $1 AND r.stripe_refund_id IS NULL AND r.created_at < now() - make_interval(secs => $2)
+         AND NOT EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.id = r.id AND k.locked_until > now())
+       RETURNING r.id`,
+      [refundId, ORPHAN_RESERVATION_SECONDS],
+    );
+    return released.length ? 'applied' : 'not_yet';
   }
 
   /**
