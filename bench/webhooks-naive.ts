@@ -9,7 +9,11 @@ import { verifyStripeSignature } from '../src/webhooks/stripe-signature';
  * The design most receivers use, for comparison: a Nest + Fastify route that verifies the signature
  * (the same code as the service) and does one INSERT per request before answering.
  */
-export async function startNaiveReceiver(options: { databaseUrl: string; secret: string; poolSize: number }): Promise<NestFastifyApplication> {
+export async function startNaiveReceiver(options: {
+  databaseUrl: string;
+  secret: string;
+  poolSize: number;
+}): Promise<NestFastifyApplication> {
   const dataSource = new DataSource({ type: 'postgres', url: options.databaseUrl, extra: { max: options.poolSize } });
   await dataSource.initialize();
 
@@ -18,13 +22,31 @@ export async function startNaiveReceiver(options: { databaseUrl: string; secret:
     @Post('stripe')
     @HttpCode(200)
     async receive(@Req() req: FastifyRequest & { rawBody?: Buffer }) {
-      const failure = verifyStripeSignature(req.headers['stripe-signature'], req.rawBody as Buffer, { secrets: [options.secret], toleranceSeconds: 300 });
+      const failure = verifyStripeSignature(req.headers['stripe-signature'], req.rawBody as Buffer, {
+        secrets: [options.secret],
+        toleranceSeconds: 300,
+      });
       if (failure) throw new HttpException('bad signature', 400);
-      const event = req.body as { id: string; type: string; livemode: boolean; api_version: string; created: number; data: { object: { id: string } } };
+      const event = req.body as {
+        id: string;
+        type: string;
+        livemode: boolean;
+        api_version: string;
+        created: number;
+        data: { object: { id: string } };
+      };
       await dataSource.query(
         `INSERT INTO naive_webhook_events (id, type, livemode, api_version, stripe_created, object_id, payload, status, source)
          VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, 'pending', 'webhook') ON CONFLICT (id) DO NOTHING`,
-        [event.id, event.type, event.livemode, event.api_version, event.created, event.data.object.id, (req.rawBody as Buffer).toString('utf8')],
+        [
+          event.id,
+          event.type,
+          event.livemode,
+          event.api_version,
+          event.created,
+          event.data.object.id,
+          (req.rawBody as Buffer).toString('utf8'),
+        ],
       );
       return { received: true };
     }
@@ -33,7 +55,10 @@ export async function startNaiveReceiver(options: { databaseUrl: string; secret:
   @Module({ controllers: [NaiveWebhookController] })
   class NaiveModule {}
 
-  const app = await NestFactory.create<NestFastifyApplication>(NaiveModule, new FastifyAdapter({ bodyLimit: 5 * 1024 * 1024 }), { rawBody: true, logger: false });
+  const app = await NestFactory.create<NestFastifyApplication>(NaiveModule, new FastifyAdapter({ bodyLimit: 5 * 1024 * 1024 }), {
+    rawBody: true,
+    logger: false,
+  });
   app.enableShutdownHooks();
   const close = app.close.bind(app);
   app.close = async () => {

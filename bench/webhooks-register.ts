@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/ban-ts-comment, @typescript-eslint/no-require-imports */
 // @ts-nocheck
 // Plain CommonJS (Node loads an unknown extension as JavaScript): lets `node -r ./bench/webhooks-register.ts bench/webhooks.ts`
 // run the TypeScript sources directly, with the same swc settings as Jest and the @app/* paths of tsconfig.json.
@@ -7,7 +8,10 @@ const { join } = require('node:path');
 const { transformSync } = require('@swc/core');
 
 const root = join(__dirname, '..');
-const aliases = { '@app/stripe': join(root, 'libs/stripe/src/index.ts'), '@app/stripe-emulator': join(root, 'libs/stripe-emulator/src/index.ts') };
+const aliases = {
+  '@app/stripe': join(root, 'libs/stripe/src/index.ts'),
+  '@app/stripe-emulator': join(root, 'libs/stripe-emulator/src/index.ts'),
+};
 
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {

@@ -208,12 +208,19 @@ async function prepareDatabase(): Promise<{ url: string; cleanup(): Promise<void
   } catch {
     const dir = mkdtempSync(join(tmpdir(), 'bench-webhooks-pg-'));
     const db = await startEmbeddedPostgres({ dataDir: dir });
-    return { url: db.url, where: `embedded PostgreSQL in ${dir}`, cleanup: async () => (await db.stop(), rmSync(dir, { recursive: true, force: true })) };
+    return {
+      url: db.url,
+      where: `embedded PostgreSQL in ${dir}`,
+      cleanup: async () => (await db.stop(), rmSync(dir, { recursive: true, force: true })),
+    };
   }
 }
 
 function startChild(role: Role, databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(__filename, ['serve', role, databaseUrl], { execArgv: ['-r', join(__dirname, 'webhooks-register.ts')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(__filename, ['serve', role, databaseUrl], {
+    execArgv: ['-r', join(__dirname, 'webhooks-register.ts')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve({ child, url: `http://127.0.0.1:${m.port}` }));
     child.once('exit', (code) => reject(new Error(`${role} receiver exited with ${code}`)));
@@ -349,7 +356,9 @@ async function main() {
     const ds = new DataSource(typeormOptions(db.url, 2, true));
     await ds.initialize();
     await ds.query('CREATE TABLE naive_webhook_events (LIKE webhook_events INCLUDING ALL)');
-    const settings = await ds.query(`SELECT current_setting('synchronous_commit') AS sc, current_setting('fsync') AS fsync, version() AS v`);
+    const settings = await ds.query(
+      `SELECT current_setting('synchronous_commit') AS sc, current_setting('fsync') AS fsync, version() AS v`,
+    );
     await ds.destroy();
 
     // Both receivers stay up; rounds alternate naive/service so that load from elsewhere on the machine
@@ -380,7 +389,8 @@ async function main() {
           run.receiverCpuPct = (cpuMs / (SECONDS * 1000)) * 100;
           run.loadCpuPct = ((load.user + load.system) / 1000 / (SECONDS * 1000)) * 100;
           const committed = await countCommitted(db.url, tables[role], run.acked);
-          const pgCpuPerEventUs = pgBefore !== null && pgAfter !== null ? ((pgAfter - pgBefore) * 1000) / Math.max(1, run.acked.length) : null;
+          const pgCpuPerEventUs =
+            pgBefore !== null && pgAfter !== null ? ((pgAfter - pgBefore) * 1000) / Math.max(1, run.acked.length) : null;
           rounds.push({ role, round, run, committed, pgCpuPerEventUs });
         }
       }
@@ -413,7 +423,14 @@ async function main() {
       '',
       '| design (round)                         | events/s |   p50 |   p99 | max ms |   acked | committed | lost | errors | node µs/ev | pg µs/ev |',
       '|----------------------------------------|----------|-------|-------|--------|---------|-----------|------|--------|----------|----------|',
-      ...rounds.map((r) => row(`${r.role === 'naive' ? 'naive: verify + 1 INSERT/request' : 'service: verify + group commit'} (${r.round})`, r.run, r.committed, r.pgCpuPerEventUs)),
+      ...rounds.map((r) =>
+        row(
+          `${r.role === 'naive' ? 'naive: verify + 1 INSERT/request' : 'service: verify + group commit'} (${r.round})`,
+          r.run,
+          r.committed,
+          r.pgCpuPerEventUs,
+        ),
+      ),
       '',
       `naive:   ${n.rps.toFixed(0)} events/s over all rounds, p99 median ${n.medianP99} ms, lost ${n.lost} of ${n.acked}`,
       `service: ${sv.rps.toFixed(0)} events/s over all rounds, p99 median ${sv.medianP99} ms (worst ${sv.worstP99} ms), lost ${sv.lost} of ${sv.acked}`,

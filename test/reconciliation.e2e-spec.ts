@@ -40,10 +40,21 @@ describe('reconciliation: nothing lost even when deliveries are', () => {
    * created after our own API answer (events of the very same second are discarded by the owners' guards;
    * reported as a known gap).
    */
-  const later = () => fetch(`${emulator.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: 2 }) });
+  const later = () =>
+    fetch(`${emulator.url}/_emulator/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ advanceSeconds: 2 }),
+    });
 
   it('events emitted while the endpoint was unreachable are recovered by the periodic job, once', async () => {
-    const p = (await t.request({ method: 'POST', url: '/v1/payments', payload: { amount: 2500, currency: 'usd', paymentMethod: 'pm_card_authenticationRequired', confirm: true } })).json();
+    const p = (
+      await t.request({
+        method: 'POST',
+        url: '/v1/payments',
+        payload: { amount: 2500, currency: 'usd', paymentMethod: 'pm_card_authenticationRequired', confirm: true },
+      })
+    ).json();
     expect(p.status).toBe('requires_action');
     await stripe.webhookEndpoints.update(endpointId, { disabled: true });
 
@@ -56,7 +67,11 @@ describe('reconciliation: nothing lost even when deliveries are', () => {
     const deliveries = (await (await fetch(`${emulator.url}/_emulator/webhook_deliveries`)).json()) as { data: Array<{ eventId: string }> };
     expect(deliveries.data.filter((d) => d.eventId === event.id)).toEqual([]);
 
-    const done = await until('the job to recover and apply the event', () => payment(p.id), (x) => x.status === 'succeeded');
+    const done = await until(
+      'the job to recover and apply the event',
+      () => payment(p.id),
+      (x) => x.status === 'succeeded',
+    );
     expect(done).toMatchObject({ status: 'succeeded', amountReceived: 2500 });
     const rows = await query(t.db.url, 'SELECT status, source, attempts FROM webhook_events WHERE id = $1', [event.id]);
     expect(rows).toEqual([{ status: 'processed', source: 'reconciliation', attempts: 1 }]);
@@ -77,7 +92,11 @@ describe('reconciliation: nothing lost even when deliveries are', () => {
     await holder.connect();
     try {
       // Wait for any periodic run to finish, then hold the lock as another instance would.
-      await until('the lock', async () => (await holder.query('SELECT pg_try_advisory_lock(5021994201) AS ok')).rows[0].ok, (ok) => ok === true);
+      await until(
+        'the lock',
+        async () => (await holder.query('SELECT pg_try_advisory_lock(5021994201) AS ok')).rows[0].ok,
+        (ok) => ok === true,
+      );
       const busy = await t.request({ method: 'POST', url: '/v1/admin/reconcile' });
       expect(busy.statusCode).toBe(409);
       expect(busy.json().code).toBe('reconcile_in_progress');
@@ -98,10 +117,18 @@ describe('reconciliation: nothing lost even when deliveries are', () => {
 
   it('re-syncs a payment stuck in a non-final state longer than the threshold (re-fetch from Stripe)', async () => {
     // Pretend the events are gone (older than Stripe's 30-day retention): only a re-fetch can fix the row.
-    await query(t.db.url, `INSERT INTO stripe_sync_state (key, value) VALUES ('events_cursor', $1::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [
-      JSON.stringify({ created: Math.floor(Date.now() / 1000) + 3600 }),
-    ]);
-    const p = (await t.request({ method: 'POST', url: '/v1/payments', payload: { amount: 1800, currency: 'usd', paymentMethod: 'pm_card_authenticationRequired', confirm: true } })).json();
+    await query(
+      t.db.url,
+      `INSERT INTO stripe_sync_state (key, value) VALUES ('events_cursor', $1::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+      [JSON.stringify({ created: Math.floor(Date.now() / 1000) + 3600 })],
+    );
+    const p = (
+      await t.request({
+        method: 'POST',
+        url: '/v1/payments',
+        payload: { amount: 1800, currency: 'usd', paymentMethod: 'pm_card_authenticationRequired', confirm: true },
+      })
+    ).json();
     await stripe.webhookEndpoints.update(endpointId, { disabled: true });
     await later();
     await emulator.threeDSecure(p.stripePaymentIntentId, 'success');
@@ -122,7 +149,11 @@ describe('reconciliation: nothing lost even when deliveries are', () => {
     expect(await payment(p.id)).toMatchObject({ status: 'succeeded', amountReceived: 1800 });
     expect(runs.flatMap((r) => r.errors)).toEqual([]);
     // Fixed by the re-fetch, not by an event.
-    expect(await query(t.db.url, `SELECT id FROM webhook_events WHERE object_id = $1 AND type = 'payment_intent.succeeded'`, [p.stripePaymentIntentId])).toEqual([]);
+    expect(
+      await query(t.db.url, `SELECT id FROM webhook_events WHERE object_id = $1 AND type = 'payment_intent.succeeded'`, [
+        p.stripePaymentIntentId,
+      ]),
+    ).toEqual([]);
     await stripe.webhookEndpoints.update(endpointId, { disabled: false });
   });
 });

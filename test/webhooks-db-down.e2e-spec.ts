@@ -80,7 +80,14 @@ describe('webhooks when the database is down', () => {
     url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
     t = await bootApp({
       db: { url, name: 'postgres', drop: async () => undefined },
-      env: { STRIPE_SECRET_KEY: 'sk_test_db_down', STRIPE_API_BASE_URL: 'http://127.0.0.1:9', STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, WEBHOOK_WORKER_POLL_MS: '100', RECONCILE_INTERVAL_SECONDS: '0', LOG_LEVEL: 'error' },
+      env: {
+        STRIPE_SECRET_KEY: 'sk_test_db_down',
+        STRIPE_API_BASE_URL: 'http://127.0.0.1:9',
+        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        WEBHOOK_WORKER_POLL_MS: '100',
+        RECONCILE_INTERVAL_SECONDS: '0',
+        LOG_LEVEL: 'error',
+      },
     });
   });
   afterAll(async () => {
@@ -94,7 +101,15 @@ describe('webhooks when the database is down', () => {
   it('answers 503 (so Stripe retries) while the database is down; the redelivery after recovery is accepted and applied once', async () => {
     const customerId = randomUUID();
     await query(url, `INSERT INTO customers (id, stripe_customer_id, email) VALUES ($1, 'cus_dbdown', 'before@example.com')`, [customerId]);
-    const event = stripeEvent('customer.updated', { id: 'cus_dbdown', object: 'customer', email: 'after@example.com', name: 'Ada', phone: null, description: null, metadata: { payments_service_id: customerId } });
+    const event = stripeEvent('customer.updated', {
+      id: 'cus_dbdown',
+      object: 'customer',
+      email: 'after@example.com',
+      name: 'Ada',
+      phone: null,
+      description: null,
+      metadata: { payments_service_id: customerId },
+    });
 
     await pg.stop();
     const down = await deliver(event);
@@ -116,12 +131,16 @@ describe('webhooks when the database is down', () => {
     const deadline = Date.now() + 8000;
     let row: { status: string; attempts: number } | undefined;
     while (Date.now() < deadline) {
-      [row] = await query<{ status: string; attempts: number }>(url, 'SELECT status, attempts FROM webhook_events WHERE id = $1', [event.id]);
+      [row] = await query<{ status: string; attempts: number }>(url, 'SELECT status, attempts FROM webhook_events WHERE id = $1', [
+        event.id,
+      ]);
       if (row?.status === 'processed') break;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(row).toEqual({ status: 'processed', attempts: 1 });
-    expect(await query(url, 'SELECT email, name FROM customers WHERE id = $1', [customerId])).toEqual([{ email: 'after@example.com', name: 'Ada' }]);
+    expect(await query(url, 'SELECT email, name FROM customers WHERE id = $1', [customerId])).toEqual([
+      { email: 'after@example.com', name: 'Ada' },
+    ]);
     expect((await deliver(event)).statusCode).toBe(200);
     expect(await query(url, 'SELECT count(*)::int AS n FROM webhook_events WHERE id = $1', [event.id])).toEqual([{ n: 1 }]);
   }, 60_000);

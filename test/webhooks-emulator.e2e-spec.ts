@@ -29,10 +29,19 @@ describe('webhooks through the emulator alone', () => {
    * created after our own API answer (events of the very same second are discarded by the owners' guards;
    * reported as a known gap).
    */
-  const later = () => fetch(`${emulator.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: 2 }) });
+  const later = () =>
+    fetch(`${emulator.url}/_emulator/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ advanceSeconds: 2 }),
+    });
 
   it('3-D Secure completed at the bank reaches the local payment by webhook', async () => {
-    const created = await t.request({ method: 'POST', url: '/v1/payments', payload: { amount: 3100, currency: 'eur', paymentMethod: 'pm_card_authenticationRequired', confirm: true } });
+    const created = await t.request({
+      method: 'POST',
+      url: '/v1/payments',
+      payload: { amount: 3100, currency: 'eur', paymentMethod: 'pm_card_authenticationRequired', confirm: true },
+    });
     expect(created.statusCode).toBe(201);
     const p = created.json();
     expect(p.status).toBe('requires_action');
@@ -41,7 +50,11 @@ describe('webhooks through the emulator alone', () => {
     await later();
     const challenge = await emulator.threeDSecure(p.stripePaymentIntentId, 'success');
     expect(challenge.status).toBeLessThan(400);
-    const done = await until('the payment to succeed', () => payment(p.id), (x) => x.status === 'succeeded');
+    const done = await until(
+      'the payment to succeed',
+      () => payment(p.id),
+      (x) => x.status === 'succeeded',
+    );
     expect(done).toMatchObject({ status: 'succeeded', amountReceived: 3100, nextAction: null });
 
     const rows = await query<{ type: string; status: string; source: string }>(
@@ -50,12 +63,20 @@ describe('webhooks through the emulator alone', () => {
       [p.stripePaymentIntentId],
     );
     expect(rows).toEqual(expect.arrayContaining([{ type: 'payment_intent.succeeded', status: 'processed', source: 'webhook' }]));
-    const deliveries = (await (await fetch(`${emulator.url}/_emulator/webhook_deliveries`)).json()) as { data: Array<{ type: string; status: number }> };
+    const deliveries = (await (await fetch(`${emulator.url}/_emulator/webhook_deliveries`)).json()) as {
+      data: Array<{ type: string; status: number }>;
+    };
     expect(deliveries.data.filter((d) => d.type === 'payment_intent.succeeded').every((d) => d.status === 200)).toBe(true);
   });
 
   it('a refund that fails days later (pm_card_refundFail) reaches the local refund and payment by webhook', async () => {
-    const p = (await t.request({ method: 'POST', url: '/v1/payments', payload: { amount: 4200, currency: 'usd', paymentMethod: 'pm_card_refundFail', confirm: true } })).json();
+    const p = (
+      await t.request({
+        method: 'POST',
+        url: '/v1/payments',
+        payload: { amount: 4200, currency: 'usd', paymentMethod: 'pm_card_refundFail', confirm: true },
+      })
+    ).json();
     expect(p.status).toBe('succeeded');
     const created = await t.request({ method: 'POST', url: '/v1/refunds', payload: { paymentId: p.id, amount: 4200 } });
     expect(created.statusCode).toBe(201);
@@ -63,10 +84,18 @@ describe('webhooks through the emulator alone', () => {
     expect(r.status).toBe('pending');
     expect((await payment(p.id)).amountRefunded).toBe(4200);
 
-    const failed = await until('the refund to fail', async () => (await t.request({ url: `/v1/refunds/${r.id}` })).json(), (x) => x.status === 'failed');
+    const failed = await until(
+      'the refund to fail',
+      async () => (await t.request({ url: `/v1/refunds/${r.id}` })).json(),
+      (x) => x.status === 'failed',
+    );
     expect(failed).toMatchObject({ status: 'failed', failureReason: 'expired_or_canceled_card' });
     expect((await payment(p.id)).amountRefunded).toBe(0);
-    const refundEvents = await query<{ type: string; status: string }>(t.db.url, `SELECT type, status FROM webhook_events WHERE object_id = $1`, [r.stripeRefundId]);
+    const refundEvents = await query<{ type: string; status: string }>(
+      t.db.url,
+      `SELECT type, status FROM webhook_events WHERE object_id = $1`,
+      [r.stripeRefundId],
+    );
     expect(refundEvents.map((e) => e.type)).toEqual(expect.arrayContaining(['refund.created', 'refund.updated', 'refund.failed']));
     expect(refundEvents.every((e) => e.status === 'processed')).toBe(true);
   });
@@ -74,9 +103,18 @@ describe('webhooks through the emulator alone', () => {
   it('a renewal that fails at Stripe turns the local subscription past_due by webhook (no ?sync)', async () => {
     const { hostname, port } = new URL(emulator.url);
     const stripe = new Stripe('sk_test_emulator', { host: hostname, port: Number(port), protocol: 'http' });
-    const price = await stripe.prices.create({ currency: 'usd', unit_amount: 900, recurring: { interval: 'month' }, product_data: { name: 'Basic' } });
+    const price = await stripe.prices.create({
+      currency: 'usd',
+      unit_amount: 900,
+      recurring: { interval: 'month' },
+      product_data: { name: 'Basic' },
+    });
     const customerId = await createCustomer(t, 'renewal@example.com');
-    const created = await t.request({ method: 'POST', url: '/v1/subscriptions', payload: { customerId, priceId: price.id, paymentMethod: 'pm_card_visa' } });
+    const created = await t.request({
+      method: 'POST',
+      url: '/v1/subscriptions',
+      payload: { customerId, priceId: price.id, paymentMethod: 'pm_card_visa' },
+    });
     expect(created.statusCode).toBe(201);
     const sub = created.json();
     expect(sub.status).toBe('active');
@@ -88,10 +126,16 @@ describe('webhooks through the emulator alone', () => {
       body: JSON.stringify({ outcome: 'fail' }),
     });
     expect(advanced.status).toBe(200);
-    const pastDue = await until('past_due by webhook', async () => (await t.request({ url: `/v1/subscriptions/${sub.id}` })).json(), (x) => x.status === 'past_due');
+    const pastDue = await until(
+      'past_due by webhook',
+      async () => (await t.request({ url: `/v1/subscriptions/${sub.id}` })).json(),
+      (x) => x.status === 'past_due',
+    );
     expect(pastDue.latestInvoice).toMatchObject({ status: 'open', amountDue: 900 });
     expect(pastDue.latestInvoice.id).not.toBe(sub.latestInvoice.id);
-    const types = await query<{ type: string; status: string }>(t.db.url, `SELECT type, status FROM webhook_events WHERE object_id = $1`, [sub.stripeSubscriptionId]);
+    const types = await query<{ type: string; status: string }>(t.db.url, `SELECT type, status FROM webhook_events WHERE object_id = $1`, [
+      sub.stripeSubscriptionId,
+    ]);
     expect(types).toEqual(expect.arrayContaining([{ type: 'customer.subscription.updated', status: 'processed' }]));
   });
 });

@@ -36,13 +36,20 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
     await emulator?.close();
   });
 
-  const deliver = (app: TestApp, event: unknown) => app.request({ method: 'POST', url: '/v1/webhooks/stripe', apiKey: null, ...signedDelivery(event) });
+  const deliver = (app: TestApp, event: unknown) =>
+    app.request({ method: 'POST', url: '/v1/webhooks/stripe', apiKey: null, ...signedDelivery(event) });
   const deliverOverHttp = (app: TestApp, event: unknown) => {
     const { payload, headers } = signedDelivery(event);
     return fetch(`${app.url}/v1/webhooks/stripe`, { method: 'POST', body: payload, headers });
   };
   const inbox = async (id: string) =>
-    (await query<{ status: string; attempts: number; note: string | null; last_error: string | null }>(t.db.url, 'SELECT status, attempts, note, last_error FROM webhook_events WHERE id = $1', [id]))[0];
+    (
+      await query<{ status: string; attempts: number; note: string | null; last_error: string | null }>(
+        t.db.url,
+        'SELECT status, attempts, note, last_error FROM webhook_events WHERE id = $1',
+        [id],
+      )
+    )[0];
   async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
     const end = Date.now() + ms;
     for (;;) {
@@ -52,11 +59,17 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
       await new Promise((r) => setTimeout(r, 25));
     }
   }
-  const settled = (id: string) => until(`event ${id} to settle`, () => inbox(id), (r) => !!r && ['processed', 'failed', 'ignored'].includes(r.status));
+  const settled = (id: string) =>
+    until(
+      `event ${id} to settle`,
+      () => inbox(id),
+      (r) => !!r && ['processed', 'failed', 'ignored'].includes(r.status),
+    );
   /** The events the emulator recorded for one object, oldest first. */
   async function eventsFor(objectId: string, typePrefix = ''): Promise<Stripe.Event[]> {
     const all: Stripe.Event[] = [];
-    for await (const e of stripe.events.list({ limit: 100 })) if ((e.data.object as { id?: string }).id === objectId && e.type.startsWith(typePrefix)) all.push(e);
+    for await (const e of stripe.events.list({ limit: 100 }))
+      if ((e.data.object as { id?: string }).id === objectId && e.type.startsWith(typePrefix)) all.push(e);
     return all.reverse();
   }
   const payment = async (id: string) => (await t.request({ url: `/v1/payments/${id}` })).json();
@@ -66,11 +79,19 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
    * second as a fresh answer are discarded by the owners' guards (ev > stripe_synced_at): see the report.
    */
   const later = async () => {
-    await fetch(`${emulator.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: 2 }) });
+    await fetch(`${emulator.url}/_emulator/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ advanceSeconds: 2 }),
+    });
   };
   const settleRefund = async (stripeRefundId: string) => {
     await later();
-    const res = await fetch(`${emulator.url}/_emulator/refunds/${stripeRefundId}/settle`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${emulator.url}/_emulator/refunds/${stripeRefundId}/settle`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     if (res.status !== 200) throw new Error(`settle: ${res.status} ${await res.text()}`);
   };
   const refund = async (id: string) => (await t.request({ url: `/v1/refunds/${id}` })).json();
@@ -84,7 +105,9 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
   it('succeeded, then a stale payment_failed (real emulator payloads) -> stays succeeded', async () => {
     const p = await createPayment();
     await later();
-    await expect(stripe.paymentIntents.confirm(p.stripePaymentIntentId, { payment_method: 'pm_card_visa_chargeDeclined' })).rejects.toThrow();
+    await expect(
+      stripe.paymentIntents.confirm(p.stripePaymentIntentId, { payment_method: 'pm_card_visa_chargeDeclined' }),
+    ).rejects.toThrow();
     await later();
     await stripe.paymentIntents.confirm(p.stripePaymentIntentId, { payment_method: 'pm_card_visa' });
     const [failed] = await eventsFor(p.stripePaymentIntentId, 'payment_intent.payment_failed');
@@ -107,7 +130,11 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
     const r = (await t.request({ method: 'POST', url: '/v1/refunds', payload: { paymentId: p.id, amount: 2000 } })).json();
     expect(r.status).toBe('pending');
     await settleRefund(r.stripeRefundId);
-    const events = await until('refund.failed at the emulator', () => eventsFor(r.stripeRefundId, 'refund.'), (es) => es.some((e) => e.type === 'refund.failed'));
+    const events = await until(
+      'refund.failed at the emulator',
+      () => eventsFor(r.stripeRefundId, 'refund.'),
+      (es) => es.some((e) => e.type === 'refund.failed'),
+    );
     expect(events.map((e) => e.type)).toEqual(['refund.created', 'refund.updated', 'refund.failed']);
     for (const e of [...events].reverse()) expect((await deliver(t, e)).statusCode).toBe(200);
     for (const e of events) await settled(e.id);
@@ -119,8 +146,14 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
     const p = await createPayment({ paymentMethod: 'pm_card_pendingRefund', confirm: true });
     const r = (await t.request({ method: 'POST', url: '/v1/refunds', payload: { paymentId: p.id, amount: 1500 } })).json();
     await settleRefund(r.stripeRefundId);
-    const events = await until('refund.updated', () => eventsFor(r.stripeRefundId, 'refund.'), (es) => es.some((e) => e.type === 'refund.updated'));
-    const charge = (await eventsFor((await stripe.paymentIntents.retrieve(p.stripePaymentIntentId)).latest_charge as string, 'charge.refunded'))[0];
+    const events = await until(
+      'refund.updated',
+      () => eventsFor(r.stripeRefundId, 'refund.'),
+      (es) => es.some((e) => e.type === 'refund.updated'),
+    );
+    const charge = (
+      await eventsFor((await stripe.paymentIntents.retrieve(p.stripePaymentIntentId)).latest_charge as string, 'charge.refunded')
+    )[0];
     const all = [...events].reverse().concat(charge ? [charge] : []);
     for (const e of all) await deliver(t, e);
     for (const e of all) await settled(e.id);
@@ -136,7 +169,11 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
     const p = await createPayment({ paymentMethod: 'pm_card_pendingRefund', confirm: true });
     const r = (await t.request({ method: 'POST', url: '/v1/refunds', payload: { paymentId: p.id, amount: 700 } })).json();
     await settleRefund(r.stripeRefundId);
-    const [updated] = await until('refund.updated', () => eventsFor(r.stripeRefundId, 'refund.updated'), (es) => es.length > 0);
+    const [updated] = await until(
+      'refund.updated',
+      () => eventsFor(r.stripeRefundId, 'refund.updated'),
+      (es) => es.length > 0,
+    );
     const answers = await Promise.all(Array.from({ length: 5 }, () => deliverOverHttp(t, updated)));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
     expect(await query(t.db.url, 'SELECT count(*)::int AS n FROM webhook_events WHERE id = $1', [updated.id])).toEqual([{ n: 1 }]);
@@ -149,8 +186,17 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
     const p = await createPayment({ paymentMethod: 'pm_card_pendingRefund', confirm: true });
     const r = (await t.request({ method: 'POST', url: '/v1/refunds', payload: { paymentId: p.id, amount: 900 } })).json();
     await settleRefund(r.stripeRefundId);
-    const [updated] = await until('refund.updated', () => eventsFor(r.stripeRefundId, 'refund.updated'), (es) => es.length > 0);
-    const answers = await Promise.all([deliverOverHttp(t, updated), deliverOverHttp(other, updated), deliverOverHttp(t, updated), deliverOverHttp(other, updated)]);
+    const [updated] = await until(
+      'refund.updated',
+      () => eventsFor(r.stripeRefundId, 'refund.updated'),
+      (es) => es.length > 0,
+    );
+    const answers = await Promise.all([
+      deliverOverHttp(t, updated),
+      deliverOverHttp(other, updated),
+      deliverOverHttp(t, updated),
+      deliverOverHttp(other, updated),
+    ]);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
     expect(await settled(updated.id)).toMatchObject({ status: 'processed', attempts: 1 });
     expect(await query(t.db.url, 'SELECT count(*)::int AS n FROM webhook_events WHERE id = $1', [updated.id])).toEqual([{ n: 1 }]);
@@ -181,32 +227,74 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
 
   it('an event that arrives before its local row is committed is retried until the row exists', async () => {
     const localId = randomUUID();
-    const intent = { id: `pi_race_${localId.slice(0, 8)}`, object: 'payment_intent', amount: 1200, amount_capturable: 0, amount_received: 1200, currency: 'usd', status: 'succeeded', capture_method: 'automatic', client_secret: null, next_action: null, last_payment_error: null, description: null, receipt_email: null, metadata: { payments_service_id: localId }, latest_charge: null };
+    const intent = {
+      id: `pi_race_${localId.slice(0, 8)}`,
+      object: 'payment_intent',
+      amount: 1200,
+      amount_capturable: 0,
+      amount_received: 1200,
+      currency: 'usd',
+      status: 'succeeded',
+      capture_method: 'automatic',
+      client_secret: null,
+      next_action: null,
+      last_payment_error: null,
+      description: null,
+      receipt_email: null,
+      metadata: { payments_service_id: localId },
+      latest_charge: null,
+    };
     const e = stripeEvent('payment_intent.succeeded', intent);
     await deliver(t, e);
-    const waiting = await until('a not_yet retry', () => inbox(e.id), (r) => r.status === 'pending' && r.attempts >= 1);
+    const waiting = await until(
+      'a not_yet retry',
+      () => inbox(e.id),
+      (r) => r.status === 'pending' && r.attempts >= 1,
+    );
     expect(waiting.last_error).toMatch(/^not_yet/);
-    await query(t.db.url, `INSERT INTO payments (id, stripe_payment_intent_id, amount, currency, status, capture_method) VALUES ($1, $2, 1200, 'usd', 'requires_payment_method', 'automatic')`, [localId, intent.id]);
+    await query(
+      t.db.url,
+      `INSERT INTO payments (id, stripe_payment_intent_id, amount, currency, status, capture_method) VALUES ($1, $2, 1200, 'usd', 'requires_payment_method', 'automatic')`,
+      [localId, intent.id],
+    );
     expect(await settled(e.id)).toMatchObject({ status: 'processed' });
     expect(await payment(localId)).toMatchObject({ status: 'succeeded', amountReceived: 1200 });
   });
 
   it('not_yet past the deadline -> failed (dead letter)', async () => {
-    const e = stripeEvent('payment_intent.succeeded', { id: 'pi_never', object: 'payment_intent', status: 'succeeded', metadata: { payments_service_id: randomUUID() } });
+    const e = stripeEvent('payment_intent.succeeded', {
+      id: 'pi_never',
+      object: 'payment_intent',
+      status: 'succeeded',
+      metadata: { payments_service_id: randomUUID() },
+    });
     await deliver(t, e);
-    await until('a not_yet retry', () => inbox(e.id), (r) => r.attempts >= 1);
+    await until(
+      'a not_yet retry',
+      () => inbox(e.id),
+      (r) => r.attempts >= 1,
+    );
     await query(t.db.url, `UPDATE webhook_events SET received_at = now() - interval '1 hour' WHERE id = $1`, [e.id]);
     expect(await settled(e.id)).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/not_yet.*deadline/) });
   });
 
   it('foreign objects are recorded and acknowledged, not applied; unknown types are stored without error', async () => {
-    const foreign = stripeEvent('payment_intent.succeeded', { id: 'pi_not_ours', object: 'payment_intent', status: 'succeeded', amount: 1, currency: 'usd', metadata: {} });
+    const foreign = stripeEvent('payment_intent.succeeded', {
+      id: 'pi_not_ours',
+      object: 'payment_intent',
+      status: 'succeeded',
+      amount: 1,
+      currency: 'usd',
+      metadata: {},
+    });
     const unknown = stripeEvent('issuing_card.created', { id: 'ic_123', object: 'issuing.card' });
     expect((await deliver(t, foreign)).statusCode).toBe(200);
     expect((await deliver(t, unknown)).statusCode).toBe(200);
     expect(await settled(foreign.id)).toMatchObject({ status: 'processed', note: expect.stringMatching(/^foreign object/) });
     expect(await settled(unknown.id)).toMatchObject({ status: 'processed', note: 'no handler for issuing_card.created' });
-    expect(await query(t.db.url, `SELECT count(*)::int AS n FROM payments WHERE stripe_payment_intent_id = 'pi_not_ours'`)).toEqual([{ n: 1 - 1 }]);
+    expect(await query(t.db.url, `SELECT count(*)::int AS n FROM payments WHERE stripe_payment_intent_id = 'pi_not_ours'`)).toEqual([
+      { n: 1 - 1 },
+    ]);
   });
 
   it('a failing event is retried with backoff, then failed after WEBHOOK_MAX_ATTEMPTS, without blocking the others; operators can list, read and retry it', async () => {
@@ -214,14 +302,26 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
     // A snapshot our row cannot take (no amount): the handler throws on every attempt.
     const broken = stripeEvent(
       'payment_intent.succeeded',
-      { id: p.stripePaymentIntentId, object: 'payment_intent', status: 'succeeded', amount: null, currency: 'usd', metadata: { payments_service_id: p.id } },
+      {
+        id: p.stripePaymentIntentId,
+        object: 'payment_intent',
+        status: 'succeeded',
+        amount: null,
+        currency: 'usd',
+        metadata: { payments_service_id: p.id },
+      },
       { created: Math.floor(Date.now() / 1000) + 5 },
     );
     const fine = stripeEvent('customer.updated', { id: 'cus_nobody', object: 'customer', email: 'x@example.com', metadata: {} });
     await deliver(t, broken);
     await deliver(t, fine);
     expect(await settled(fine.id)).toMatchObject({ status: 'processed' });
-    const dead = await until('the dead letter', () => inbox(broken.id), (r) => r.status === 'failed', 10_000);
+    const dead = await until(
+      'the dead letter',
+      () => inbox(broken.id),
+      (r) => r.status === 'failed',
+      10_000,
+    );
     expect(dead.attempts).toBe(3);
     expect(dead.last_error).toMatch(/after 3 attempts/);
 
@@ -232,7 +332,14 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
     expect(list.json().data.map((e: { id: string }) => e.id)).toContain(broken.id);
     expect(list.json().data.every((e: { status: string }) => e.status === 'failed')).toBe(true);
     const one = await t.request({ url: `/v1/webhooks/events/${broken.id}` });
-    expect(one.json()).toMatchObject({ id: broken.id, status: 'failed', attempts: 3, type: 'payment_intent.succeeded', source: 'webhook', payload: broken });
+    expect(one.json()).toMatchObject({
+      id: broken.id,
+      status: 'failed',
+      attempts: 3,
+      type: 'payment_intent.succeeded',
+      source: 'webhook',
+      payload: broken,
+    });
     expect((await t.request({ url: '/v1/webhooks/events/evt_nope' })).statusCode).toBe(404);
     const first = (await t.request({ url: '/v1/webhooks/events?status=processed&limit=2' })).json();
     expect(first.data).toHaveLength(2);
@@ -247,7 +354,14 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
     const retried = await t.request({ method: 'POST', url: `/v1/webhooks/events/${broken.id}/retry` });
     expect(retried.statusCode).toBe(200);
     expect(retried.json()).toMatchObject({ id: broken.id, status: 'pending', attempts: 0 });
-    expect(await until('the second dead letter', () => inbox(broken.id), (r) => r.status === 'failed' && r.attempts === 3, 10_000)).toBeTruthy();
+    expect(
+      await until(
+        'the second dead letter',
+        () => inbox(broken.id),
+        (r) => r.status === 'failed' && r.attempts === 3,
+        10_000,
+      ),
+    ).toBeTruthy();
     expect((await payment(p.id)).status).toBe('requires_payment_method');
   });
 

@@ -3,12 +3,25 @@ import { loadConfig } from '../src/config/configuration';
 import { ConfigValidationError } from '../src/config/env.validation';
 import { bootApp, TestApp } from './utils/app';
 import { query } from './utils/database';
-import { newEventId, OLD_WEBHOOK_SECRET, signatureHeader, signedDelivery, stripeEvent, v1Signature, WEBHOOK_SECRET } from './utils/stripe-signing';
+import {
+  newEventId,
+  OLD_WEBHOOK_SECRET,
+  signatureHeader,
+  signedDelivery,
+  stripeEvent,
+  v1Signature,
+  WEBHOOK_SECRET,
+} from './utils/stripe-signing';
 
 const URL = '/v1/webhooks/stripe';
 // Not sandbox: a test key and an API base nobody listens on (receiving never calls Stripe).
 // LOG_LEVEL=warn: at info, the request logger currently spends seconds on a multi-MB body (reported to the lead).
-const env = { STRIPE_SECRET_KEY: 'sk_test_webhooks_security', STRIPE_API_BASE_URL: 'http://127.0.0.1:9', WEBHOOK_WORKER_ENABLED: 'false', LOG_LEVEL: 'warn' };
+const env = {
+  STRIPE_SECRET_KEY: 'sk_test_webhooks_security',
+  STRIPE_API_BASE_URL: 'http://127.0.0.1:9',
+  WEBHOOK_WORKER_ENABLED: 'false',
+  LOG_LEVEL: 'warn',
+};
 
 describe('POST /v1/webhooks/stripe: who may deliver', () => {
   let t: TestApp;
@@ -23,9 +36,16 @@ describe('POST /v1/webhooks/stripe: who may deliver', () => {
     await t?.close();
   });
 
-  const rows = async (id: string) => (await query<{ n: string }>(t.db.url, 'SELECT count(*) AS n FROM webhook_events WHERE id = $1', [id]))[0].n;
+  const rows = async (id: string) =>
+    (await query<{ n: string }>(t.db.url, 'SELECT count(*) AS n FROM webhook_events WHERE id = $1', [id]))[0].n;
   const post = (app: TestApp, payload: string | Buffer, signature?: string, contentType = 'application/json') =>
-    app.request({ method: 'POST', url: URL, apiKey: null, payload, headers: { 'content-type': contentType, ...(signature !== undefined ? { 'stripe-signature': signature } : {}) } });
+    app.request({
+      method: 'POST',
+      url: URL,
+      apiKey: null,
+      payload,
+      headers: { 'content-type': contentType, ...(signature !== undefined ? { 'stripe-signature': signature } : {}) },
+    });
 
   function event() {
     const e = stripeEvent('payment_intent.succeeded', { id: `pi_${newEventId().slice(9)}`, object: 'payment_intent', status: 'succeeded' });
@@ -38,8 +58,20 @@ describe('POST /v1/webhooks/stripe: who may deliver', () => {
     const res = await post(t, body, signatureHeader(body, WEBHOOK_SECRET));
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ received: true });
-    const [row] = await query(t.db.url, 'SELECT id, type, livemode, stripe_created, object_id, status, source, payload FROM webhook_events WHERE id = $1', [e.id]);
-    expect(row).toMatchObject({ id: e.id, type: 'payment_intent.succeeded', livemode: false, stripe_created: String(e.created), object_id: e.data.object.id, status: 'pending', source: 'webhook' });
+    const [row] = await query(
+      t.db.url,
+      'SELECT id, type, livemode, stripe_created, object_id, status, source, payload FROM webhook_events WHERE id = $1',
+      [e.id],
+    );
+    expect(row).toMatchObject({
+      id: e.id,
+      type: 'payment_intent.succeeded',
+      livemode: false,
+      stripe_created: String(e.created),
+      object_id: e.data.object.id,
+      status: 'pending',
+      source: 'webhook',
+    });
     expect(row.payload).toEqual(e);
   });
 
@@ -53,56 +85,92 @@ describe('POST /v1/webhooks/stripe: who may deliver', () => {
 
   type Case = [label: string, make: () => { id: string; body: string | Buffer; header?: string }];
   const rejected: Case[] = [
-    ['body changed by one byte', () => {
-      const { e, body } = event();
-      const header = signatureHeader(body, WEBHOOK_SECRET);
-      return { id: e.id, body: body.replace('"succeeded"', '"succeedeD"'), header };
-    }],
-    ['wrong secret', () => {
-      const { e, body } = event();
-      return { id: e.id, body, header: signatureHeader(body, 'whsec_test_attacker_0123456789') };
-    }],
-    ['missing Stripe-Signature header', () => {
-      const { e, body } = event();
-      return { id: e.id, body };
-    }],
-    ['empty Stripe-Signature header', () => {
-      const { e, body } = event();
-      return { id: e.id, body, header: '' };
-    }],
-    ['t=abc', () => {
-      const { e, body } = event();
-      return { id: e.id, body, header: `t=abc,v1=${v1Signature(WEBHOOK_SECRET, 'abc', body)}` };
-    }],
-    ['no t at all', () => {
-      const { e, body } = event();
-      return { id: e.id, body, header: `v1=${v1Signature(WEBHOOK_SECRET, now(), body)}` };
-    }],
-    ['garbage header', () => {
-      const { e, body } = event();
-      return { id: e.id, body, header: 'this is not a signature' };
-    }],
-    ['only v0 (a valid HMAC under the v0 label)', () => {
-      const { e, body } = event();
-      const t0 = now();
-      return { id: e.id, body, header: `t=${t0},v0=${v1Signature(WEBHOOK_SECRET, t0, body)}` };
-    }],
-    ['301 s old', () => {
-      const { e, body } = event();
-      return { id: e.id, body, header: signatureHeader(body, WEBHOOK_SECRET, { timestamp: now() - 301 }) };
-    }],
-    ['301 s in the future', () => {
-      const { e, body } = event();
-      return { id: e.id, body, header: signatureHeader(body, WEBHOOK_SECRET, { timestamp: now() + 301 }) };
-    }],
-    ['JSON re-serialised after signing', () => {
-      const { e, body } = event();
-      return { id: e.id, body: JSON.stringify(JSON.parse(body)), header: signatureHeader(body, WEBHOOK_SECRET) };
-    }],
-    ['v1 of a different timestamp than t', () => {
-      const { e, body } = event();
-      return { id: e.id, body, header: `t=${now()},v1=${v1Signature(WEBHOOK_SECRET, now() - 1000, body)}` };
-    }],
+    [
+      'body changed by one byte',
+      () => {
+        const { e, body } = event();
+        const header = signatureHeader(body, WEBHOOK_SECRET);
+        return { id: e.id, body: body.replace('"succeeded"', '"succeedeD"'), header };
+      },
+    ],
+    [
+      'wrong secret',
+      () => {
+        const { e, body } = event();
+        return { id: e.id, body, header: signatureHeader(body, 'whsec_test_attacker_0123456789') };
+      },
+    ],
+    [
+      'missing Stripe-Signature header',
+      () => {
+        const { e, body } = event();
+        return { id: e.id, body };
+      },
+    ],
+    [
+      'empty Stripe-Signature header',
+      () => {
+        const { e, body } = event();
+        return { id: e.id, body, header: '' };
+      },
+    ],
+    [
+      't=abc',
+      () => {
+        const { e, body } = event();
+        return { id: e.id, body, header: `t=abc,v1=${v1Signature(WEBHOOK_SECRET, 'abc', body)}` };
+      },
+    ],
+    [
+      'no t at all',
+      () => {
+        const { e, body } = event();
+        return { id: e.id, body, header: `v1=${v1Signature(WEBHOOK_SECRET, now(), body)}` };
+      },
+    ],
+    [
+      'garbage header',
+      () => {
+        const { e, body } = event();
+        return { id: e.id, body, header: 'this is not a signature' };
+      },
+    ],
+    [
+      'only v0 (a valid HMAC under the v0 label)',
+      () => {
+        const { e, body } = event();
+        const t0 = now();
+        return { id: e.id, body, header: `t=${t0},v0=${v1Signature(WEBHOOK_SECRET, t0, body)}` };
+      },
+    ],
+    [
+      '301 s old',
+      () => {
+        const { e, body } = event();
+        return { id: e.id, body, header: signatureHeader(body, WEBHOOK_SECRET, { timestamp: now() - 301 }) };
+      },
+    ],
+    [
+      '301 s in the future',
+      () => {
+        const { e, body } = event();
+        return { id: e.id, body, header: signatureHeader(body, WEBHOOK_SECRET, { timestamp: now() + 301 }) };
+      },
+    ],
+    [
+      'JSON re-serialised after signing',
+      () => {
+        const { e, body } = event();
+        return { id: e.id, body: JSON.stringify(JSON.parse(body)), header: signatureHeader(body, WEBHOOK_SECRET) };
+      },
+    ],
+    [
+      'v1 of a different timestamp than t',
+      () => {
+        const { e, body } = event();
+        return { id: e.id, body, header: `t=${now()},v1=${v1Signature(WEBHOOK_SECRET, now() - 1000, body)}` };
+      },
+    ],
   ];
 
   it.each(rejected)('%s -> 400 problem+json, nothing stored', async (_label, make) => {
@@ -191,7 +259,12 @@ describe('POST /v1/webhooks/stripe: who may deliver', () => {
   });
 
   it('accepts a big event (an invoice with many lines, ~3 MB)', async () => {
-    const lines = Array.from({ length: 6000 }, (_, i) => ({ id: `il_${i}`, object: 'line_item', amount: 100 + i, description: 'x'.repeat(400) }));
+    const lines = Array.from({ length: 6000 }, (_, i) => ({
+      id: `il_${i}`,
+      object: 'line_item',
+      amount: 100 + i,
+      description: 'x'.repeat(400),
+    }));
     const e = stripeEvent('invoice.finalized', { id: 'in_big', object: 'invoice', lines: { object: 'list', data: lines } });
     const delivery = signedDelivery(e);
     expect(delivery.payload.length).toBeGreaterThan(2_500_000);
@@ -201,7 +274,15 @@ describe('POST /v1/webhooks/stripe: who may deliver', () => {
   });
 
   it.each([
-    [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@127.0.0.1/db', API_KEYS: 'ops:0123456789abcdef0123', STRIPE_SECRET_KEY: 'sk_test_abc' }, 'STRIPE_WEBHOOK_SECRET'],
+    [
+      {
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://x@127.0.0.1/db',
+        API_KEYS: 'ops:0123456789abcdef0123',
+        STRIPE_SECRET_KEY: 'sk_test_abc',
+      },
+      'STRIPE_WEBHOOK_SECRET',
+    ],
     [{ STRIPE_WEBHOOK_TOLERANCE_SECONDS: 'abc' }, 'STRIPE_WEBHOOK_TOLERANCE_SECONDS'],
     [{ STRIPE_WEBHOOK_TOLERANCE_SECONDS: '0' }, 'STRIPE_WEBHOOK_TOLERANCE_SECONDS'],
     [{ WEBHOOK_MAX_ATTEMPTS: '0' }, 'WEBHOOK_MAX_ATTEMPTS'],

@@ -28,7 +28,10 @@ export class ReconciliationController {
 
   @Post('reconcile')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Run reconciliation now: recover missed Stripe events into the inbox and re-sync stuck payments and refunds; 409 if another instance is running it' })
+  @ApiOperation({
+    summary:
+      'Run reconciliation now: recover missed Stripe events into the inbox and re-sync stuck payments and refunds; 409 if another instance is running it',
+  })
   @ApiOkResponse({ type: ReconcileResponse })
   async reconcile(): Promise<ReconcileResponse> {
     try {

@@ -80,7 +80,8 @@ export class ReconciliationService implements OnApplicationBootstrap, BeforeAppl
     this.timer = setTimeout(() => {
       this.current = this.run()
         .catch((error) => {
-          if (!(error instanceof ReconcileBusyError)) this.logger.warn({ err: error }, 'Reconciliation run failed; next one at the next interval');
+          if (!(error instanceof ReconcileBusyError))
+            this.logger.warn({ err: error }, 'Reconciliation run failed; next one at the next interval');
         })
         .finally(() => {
           this.current = undefined;
@@ -112,7 +113,8 @@ export class ReconciliationService implements OnApplicationBootstrap, BeforeAppl
   private async pass(): Promise<ReconcileReport> {
     const errors: string[] = [];
     const stored = await this.readCursor();
-    const since = (stored ?? Math.floor(Date.now() / 1000) - this.settings.initialLookbackSeconds) - (stored === null ? 0 : OVERLAP_SECONDS);
+    const since =
+      (stored ?? Math.floor(Date.now() / 1000) - this.settings.initialLookbackSeconds) - (stored === null ? 0 : OVERLAP_SECONDS);
     let cursor = stored ?? since;
     let listed = 0;
     let recovered = 0;
@@ -180,7 +182,9 @@ export class ReconciliationService implements OnApplicationBootstrap, BeforeAppl
   }
 
   private async readCursor(): Promise<number | null> {
-    const rows: Array<{ value: { created: number } }> = await this.dataSource.query('SELECT value FROM stripe_sync_state WHERE key = $1', [CURSOR_KEY]);
+    const rows: Array<{ value: { created: number } }> = await this.dataSource.query('SELECT value FROM stripe_sync_state WHERE key = $1', [
+      CURSOR_KEY,
+    ]);
     return rows.length ? rows[0].value.created : null;
   }
 

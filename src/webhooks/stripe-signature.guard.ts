@@ -22,13 +22,21 @@ export class StripeSignatureGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest & { rawBody?: Buffer }>();
     const rawBody = request.rawBody;
     const failure = rawBody
-      ? verifyStripeSignature(request.headers['stripe-signature'], rawBody, { secrets: this.stripe.webhookSecrets, toleranceSeconds: this.toleranceSeconds })
+      ? verifyStripeSignature(request.headers['stripe-signature'], rawBody, {
+          secrets: this.stripe.webhookSecrets,
+          toleranceSeconds: this.toleranceSeconds,
+        })
       : 'missing_body';
     if (failure) {
       // One code for every failure: the caller learns nothing about which check it passed.
-      throw new ProblemException(400, 'invalid_signature', 'The Stripe-Signature header is missing, malformed, outside the tolerance or does not match.', {
-        reason: failure === 'missing_header' || failure === 'malformed_header' ? failure : undefined,
-      });
+      throw new ProblemException(
+        400,
+        'invalid_signature',
+        'The Stripe-Signature header is missing, malformed, outside the tolerance or does not match.',
+        {
+          reason: failure === 'missing_header' || failure === 'malformed_header' ? failure : undefined,
+        },
+      );
     }
     return true;
   }

@@ -6,7 +6,8 @@ const secret = 'whsec_unit_0123456789';
 const body = Buffer.from('{"id":"evt_1","object":"event"}');
 const now = 1_800_000_000;
 const sig = (t: number | string, s = secret, b: Buffer | string = body) => createHmac('sha256', s).update(`${t}.`).update(b).digest('hex');
-const verify = (header: string | undefined, secrets = [secret]) => verifyStripeSignature(header, body, { secrets, toleranceSeconds: 300, nowSeconds: now });
+const verify = (header: string | undefined, secrets = [secret]) =>
+  verifyStripeSignature(header, body, { secrets, toleranceSeconds: 300, nowSeconds: now });
 
 describe('verifyStripeSignature', () => {
   it('accepts a v1 signature under any configured secret, in any position', () => {

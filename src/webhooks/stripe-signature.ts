@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export type SignatureFailure = 'missing_header' | 'malformed_header' | 'no_v1_signature' | 'timestamp_out_of_tolerance' | 'no_matching_signature';
+export type SignatureFailure =
+  'missing_header' | 'malformed_header' | 'no_v1_signature' | 'timestamp_out_of_tolerance' | 'no_matching_signature';
 
 export interface VerifyOptions {
   secrets: readonly string[];
@@ -17,7 +18,11 @@ const HEX_SHA256 = /^[0-9a-f]{64}$/;
  * a timestamp too far in the FUTURE fails as well as an old one: a pre-dated signed body would
  * otherwise be replayable for as long as it is in the future. Schemes other than v1 are ignored.
  */
-export function verifyStripeSignature(header: string | string[] | undefined, rawBody: Buffer, options: VerifyOptions): SignatureFailure | null {
+export function verifyStripeSignature(
+  header: string | string[] | undefined,
+  rawBody: Buffer,
+  options: VerifyOptions,
+): SignatureFailure | null {
   if (typeof header !== 'string' || header.length === 0) return 'missing_header';
   let timestamp: string | undefined;
   const signatures: Buffer[] = [];

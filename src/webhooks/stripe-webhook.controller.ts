@@ -24,7 +24,10 @@ export class StripeWebhookController {
   @Post('stripe')
   @HttpCode(200)
   @UseGuards(StripeSignatureGuard)
-  @ApiOperation({ summary: 'Stripe delivers events here (authenticated by Stripe-Signature, not an API key): stored, answered 200, processed asynchronously' })
+  @ApiOperation({
+    summary:
+      'Stripe delivers events here (authenticated by Stripe-Signature, not an API key): stored, answered 200, processed asynchronously',
+  })
   @ApiHeader({ name: 'Stripe-Signature', required: true, description: 't=<unix>,v1=<hex HMAC-SHA256 of "t.rawBody">' })
   async receive(@Req() request: FastifyRequest & { rawBody?: Buffer }): Promise<{ received: true }> {
     const event = request.body;

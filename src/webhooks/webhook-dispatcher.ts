@@ -83,7 +83,8 @@ export class WebhookDispatcher {
   /** Since API 2022-11-15 a charge no longer embeds its refunds; when it does, apply them, else refund.* events carry them. */
   private async chargeRefunded(charge: Stripe.Charge, opts: { eventCreated: number }): Promise<DispatchOutcome> {
     const embedded = charge.refunds?.data ?? [];
-    if (embedded.length === 0) return { result: 'stale', detail: 'charge.refunded without embedded refunds: applied through refund.* events' };
+    if (embedded.length === 0)
+      return { result: 'stale', detail: 'charge.refunded without embedded refunds: applied through refund.* events' };
     const results: ApplyResult[] = [];
     for (const refund of embedded) results.push(await this.refunds.applyStripeRefund(refund, opts));
     if (results.includes('not_yet')) return { result: 'not_yet' };

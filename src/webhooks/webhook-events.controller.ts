@@ -33,7 +33,9 @@ export class WebhookEventsController {
 
   @Post(':id/retry')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Process a failed (or processed) event again, with a fresh attempt budget; 409 while it is processing or if it was ignored' })
+  @ApiOperation({
+    summary: 'Process a failed (or processed) event again, with a fresh attempt budget; 409 while it is processing or if it was ignored',
+  })
   @ApiParam({ name: 'id', example: 'evt_1PqR...' })
   @ApiOkResponse({ type: WebhookEventDetailResponse })
   async retry(@Param('id') id: string): Promise<WebhookEventDetailResponse> {

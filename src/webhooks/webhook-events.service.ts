@@ -30,7 +30,8 @@ export class WebhookEventsService {
     if (filter.type) q.andWhere('e.type = :type', { type: filter.type });
     if (filter.starting_after) {
       const cursor = await this.events.findOne({ where: { id: filter.starting_after }, select: { id: true, receivedAt: true } });
-      if (!cursor) throw new ProblemException(400, 'invalid_cursor', `starting_after ${filter.starting_after} is not an event in the inbox.`);
+      if (!cursor)
+        throw new ProblemException(400, 'invalid_cursor', `starting_after ${filter.starting_after} is not an event in the inbox.`);
       q.andWhere('(e.received_at, e.id) < (:receivedAt, :id)', { receivedAt: cursor.receivedAt, id: cursor.id });
     }
     const rows = await q.getMany();
@@ -52,7 +53,12 @@ export class WebhookEventsService {
     );
     if (rows.length === 0) {
       const event = await this.get(id);
-      if (event.status === 'ignored') throw new ProblemException(409, 'webhook_event_ignored', `Event ${id} was ignored (${event.note ?? 'livemode mismatch'}); it cannot be applied.`);
+      if (event.status === 'ignored')
+        throw new ProblemException(
+          409,
+          'webhook_event_ignored',
+          `Event ${id} was ignored (${event.note ?? 'livemode mismatch'}); it cannot be applied.`,
+        );
       throw new ProblemException(409, 'webhook_event_in_progress', `Event ${id} is being processed right now; retry when it settles.`);
     }
     // The answer shows the event as queued again; the worker may pick it up the next moment.

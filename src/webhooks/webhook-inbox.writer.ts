@@ -44,12 +44,14 @@ function statement(count: number): string {
 
 function params(rows: InboxRow[]): unknown[] {
   const out: unknown[] = [];
-  for (const r of rows) out.push(r.id, r.type, r.livemode, r.apiVersion, r.stripeCreated, r.objectId, r.payload, r.status, r.note, r.source);
+  for (const r of rows)
+    out.push(r.id, r.type, r.livemode, r.apiVersion, r.stripeCreated, r.objectId, r.payload, r.status, r.note, r.source);
   return out;
 }
 
 // SQLSTATE class 22 (data exception: a body Postgres cannot store, e.g. \u0000 in jsonb) concerns one row, not the batch.
-const isDataError = (error: unknown) => typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('22');
+const isDataError = (error: unknown) =>
+  typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('22');
 
 /**
  * Group commit for the inbox. Concurrent deliveries share one multi-row INSERT (its own transaction);
@@ -134,7 +136,13 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
         return;
       }
       this.logger.warn({ err: error, events: rows.length }, 'Inbox insert failed: answering 503 so that Stripe retries');
-      const problem = new ProblemException(503, 'inbox_unavailable', 'The event could not be stored; retry later.', {}, { 'Retry-After': '5' });
+      const problem = new ProblemException(
+        503,
+        'inbox_unavailable',
+        'The event could not be stored; retry later.',
+        {},
+        { 'Retry-After': '5' },
+      );
       for (const w of batch) w.reject(problem);
     }
   }

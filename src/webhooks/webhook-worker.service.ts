@@ -36,9 +36,7 @@ const CLAIM_SQL = `
 const HELD = `id = $1 AND status = 'processing' AND attempts = $2`;
 
 export type Settlement =
-  | { status: 'processed'; note: string | null }
-  | { status: 'retry'; error: string; delayMs: number }
-  | { status: 'failed'; error: string };
+  { status: 'processed'; note: string | null } | { status: 'retry'; error: string; delayMs: number } | { status: 'failed'; error: string };
 
 /**
  * Applies inbox rows. Each instance runs one loop; instances share rows through FOR UPDATE SKIP LOCKED
@@ -136,7 +134,10 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
         [event.id, event.attempts, settlement.error, settlement.delayMs / 1000],
       );
     } else {
-      this.logger.warn({ eventId: event.id, type: event.type, attempts: event.attempts, error: settlement.error }, 'Webhook event failed for good (dead letter)');
+      this.logger.warn(
+        { eventId: event.id, type: event.type, attempts: event.attempts, error: settlement.error },
+        'Webhook event failed for good (dead letter)',
+      );
       await this.dataSource.query(`UPDATE webhook_events SET status = 'failed', locked_until = NULL, last_error = $3 WHERE ${HELD}`, [
         event.id,
         event.attempts,
@@ -168,7 +169,11 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
         const deadline = new Date(event.received_at).getTime() + notYetDeadlineSeconds * 1000;
         const error = `not_yet: ${outcome.detail ?? 'the local row is not committed yet'}`;
         if (Date.now() >= deadline) return { status: 'failed', error: `${error}; deadline of ${notYetDeadlineSeconds}s passed` };
-        return { status: 'retry', error, delayMs: Math.min(backoffMs(event.attempts, backoffBaseMs), Math.max(0, deadline - Date.now()) + 10) };
+        return {
+          status: 'retry',
+          error,
+          delayMs: Math.min(backoffMs(event.attempts, backoffBaseMs), Math.max(0, deadline - Date.now()) + 10),
+        };
       }
     }
   }

@@ -49,5 +49,8 @@ export function stripeEvent(type: string, object: Record<string, unknown>, optio
 /** Headers and bytes of a signed delivery, ready for `t.request({ method: 'POST', url, ...signedDelivery(...) })`. */
 export function signedDelivery(event: unknown, secrets: string | string[] = WEBHOOK_SECRET, options: SignOptions = {}) {
   const payload = typeof event === 'string' ? event : JSON.stringify(event, null, 2);
-  return { payload, headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signatureHeader(payload, secrets, options) } };
+  return {
+    payload,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signatureHeader(payload, secrets, options) },
+  };
 }

@@ -24,7 +24,9 @@ export class WebhookInbox1795795200000 implements MigrationInterface {
         processed_at timestamptz
       )`);
     // Claiming scans only what is due; operators list by status, newest first.
-    await q.query(`CREATE INDEX webhook_events_claim_idx ON webhook_events (status, next_attempt_at) WHERE status IN ('pending', 'processing')`);
+    await q.query(
+      `CREATE INDEX webhook_events_claim_idx ON webhook_events (status, next_attempt_at) WHERE status IN ('pending', 'processing')`,
+    );
     await q.query(`CREATE INDEX webhook_events_status_received_idx ON webhook_events (status, received_at DESC, id)`);
     await q.query(`
       CREATE TABLE stripe_sync_state (

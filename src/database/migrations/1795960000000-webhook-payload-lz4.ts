@@ -18,6 +18,8 @@ export class WebhookPayloadLz41795960000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DO $$ BEGIN ALTER TABLE webhook_events ALTER COLUMN payload SET COMPRESSION default; EXCEPTION WHEN OTHERS THEN NULL; END $$`);
+    await q.query(
+      `DO $$ BEGIN ALTER TABLE webhook_events ALTER COLUMN payload SET COMPRESSION default; EXCEPTION WHEN OTHERS THEN NULL; END $$`,
+    );
   }
 }
