@@ -225,6 +225,18 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
     expect(await inbox(succeeded.id)).toMatchObject({ status: 'processed', attempts: 2 });
   });
 
+  it('an event whose claims never complete (it kills its worker every time) is failed once attempts run out', async () => {
+    const e = stripeEvent('customer.updated', { id: 'cus_poison', object: 'customer', email: 'p@example.com', metadata: {} });
+    // Three crashed claims already (WEBHOOK_MAX_ATTEMPTS=3), lease expired.
+    await query(
+      t.db.url,
+      `INSERT INTO webhook_events (id, type, livemode, stripe_created, object_id, payload, status, attempts, locked_until)
+       VALUES ($1, $2, false, $3, 'cus_poison', $4::jsonb, 'processing', 3, now() - interval '1 second')`,
+      [e.id, e.type, e.created, JSON.stringify(e)],
+    );
+    expect(await settled(e.id)).toMatchObject({ status: 'failed', attempts: 4, last_error: expect.stringMatching(/never completed/) });
+  });
+
   it('an event that arrives before its local row is committed is retried until the row exists', async () => {
     const localId = randomUUID();
     const intent = {

@@ -148,6 +148,13 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
 
   private async settle(event: ClaimedEvent): Promise<Settlement> {
     const { maxAttempts, backoffBaseMs, notYetDeadlineSeconds } = this.settings;
+    // Claims that never settled (the process died or the lease ran out each time) count too: an event
+    // that kills its worker must not be retried forever.
+    if (event.attempts > maxAttempts)
+      return {
+        status: 'failed',
+        error: `gave up after ${event.attempts - 1} attempts that never completed (worker crash or lease expiry)`,
+      };
     let outcome;
     try {
       outcome = await this.dispatcher.dispatch(event.payload);
