@@ -20,6 +20,7 @@ import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/configuration';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { typeormOptions } from '../src/database/typeorm-options';
+import { WebhookInboxWriter } from '../src/webhooks/webhook-inbox.writer';
 import { startNaiveReceiver } from './webhooks-naive';
 
 // autocannon ships no types; the part used here.
@@ -349,6 +350,41 @@ async function countCommitted(url: string, table: string, ids: string[]): Promis
   }
 }
 
+/** The group-commit writer alone, without HTTP: 50 concurrent writers, each waiting for its commit. */
+async function writerAlone(url: string): Promise<{ rps: number; cpuPerEventUs: number }> {
+  const ds = new DataSource(typeormOptions(url, POOL, false));
+  await ds.initialize();
+  const writer = new WebhookInboxWriter(ds);
+  const body = eventTemplate();
+  const total = 20_000;
+  let n = 0;
+  const started = Date.now();
+  const cpu = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (n < total) {
+        const id = `evt_${runPrefix}w${(n++).toString(36)}`;
+        await writer.write({
+          id,
+          type: 'payment_intent.succeeded',
+          livemode: false,
+          apiVersion: '2026-10-28.endive',
+          stripeCreated: 1,
+          objectId: null,
+          payload: body(id, 1),
+          status: 'pending',
+          note: null,
+          source: 'webhook',
+        });
+      }
+    }),
+  );
+  const used = process.cpuUsage(cpu);
+  const seconds = (Date.now() - started) / 1000;
+  await ds.destroy();
+  return { rps: total / seconds, cpuPerEventUs: (used.user + used.system) / total };
+}
+
 async function main() {
   const db = await prepareDatabase();
   try {
@@ -398,6 +434,7 @@ async function main() {
       await Promise.all([stopChild(children.naive.child), stopChild(children.service.child)]);
     }
 
+    const alone = await writerAlone(db.url);
     const pad = (v: string | number, n: number) => String(v).padStart(n);
     const row = (label: string, r: Run, committed: number, pg: number | null) =>
       `| ${label.padEnd(38)} | ${pad(r.rps.toFixed(0), 8)} | ${pad(r.p50.toFixed(0), 5)} | ${pad(r.p99.toFixed(0), 5)} | ${pad(r.max.toFixed(0), 6)} | ${pad(r.acked.length, 7)} | ${pad(committed, 9)} | ${pad(r.acked.length - committed, 4)} | ${pad(r.non2xx + r.errors, 6)} | ${pad(r.cpuPerEventUs!.toFixed(0), 8)} | ${pad(pg === null ? 'n/a' : pg.toFixed(0), 8)} |`;
@@ -434,6 +471,7 @@ async function main() {
       '',
       `naive:   ${n.rps.toFixed(0)} events/s over all rounds, p99 median ${n.medianP99} ms, lost ${n.lost} of ${n.acked}`,
       `service: ${sv.rps.toFixed(0)} events/s over all rounds, p99 median ${sv.medianP99} ms (worst ${sv.worstP99} ms), lost ${sv.lost} of ${sv.acked}`,
+      `Group-commit writer alone (no HTTP, same database, 50 concurrent writers): ${alone.rps.toFixed(0)} events/s at ${alone.cpuPerEventUs.toFixed(0)} µs node CPU per event (includes building the bodies)`,
       `Ratio service/naive: ${(sv.rps / n.rps).toFixed(2)}x (target >= 2x); service p99 < 50 ms: ${sv.medianP99 < 50 ? 'yes' : 'NO'}; zero lost: ${n.lost + sv.lost === 0 ? 'yes' : 'NO'}`,
       'Ceilings measured on this machine kind (shared/TOOLCHAIN.md): bare Fastify GET ~80k req/s; Nest+Fastify validated POST ~30k; Nest+Fastify one TypeORM INSERT ~3.7k.',
       '',
