@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { OperationId } from '../common/idempotency/operation-id.decorator';
-import { ApiEndpoint } from '../payments/http/api-endpoint.decorator';
-import { Page, PageDto } from '../payments/http/pagination';
+import { ApiEndpoint } from '../common/http/api-endpoint.decorator';
+import { Page, PageDto } from '../common/http/pagination';
 import { CustomersService } from './customers.service';
 import { CreateCustomerDto } from './dto/create-customer.dto';
 import { CustomerResponse, toCustomerResponse } from './dto/customer.response';

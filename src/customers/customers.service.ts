@@ -7,7 +7,7 @@ import { ProblemException } from '../common/errors/problem';
 import { completeOperationIn } from '../common/idempotency/operation-context';
 import { entityFromRow } from '../payments/entity-from-row';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
-import { paginate, Page } from '../payments/http/pagination';
+import { paginate, Page } from '../common/http/pagination';
 import { stripeAnswerTime } from '../payments/stripe-freshness';
 import { callerMetadata, localIdOf, withLocalId } from '../payments/stripe-metadata';
 import { CustomerEntity } from './customer.entity';

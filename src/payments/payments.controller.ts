@@ -4,8 +4,8 @@ import { OperationId } from '../common/idempotency/operation-id.decorator';
 import { CreatePaymentDto } from './dto/create-payment.dto';
 import { CancelPaymentDto, CapturePaymentDto, ConfirmPaymentDto, GetPaymentQuery, ListPaymentsQuery } from './dto/payment-actions.dto';
 import { PaymentResponse, toPaymentResponse } from './dto/payment.response';
-import { ApiEndpoint } from './http/api-endpoint.decorator';
-import { Page, PageDto } from './http/pagination';
+import { ApiEndpoint } from '../common/http/api-endpoint.decorator';
+import { Page, PageDto } from '../common/http/pagination';
 import { PaymentsService } from './payments.service';
 
 const PaymentPage = PageDto(PaymentResponse);

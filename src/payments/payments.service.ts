@@ -12,7 +12,7 @@ import { CustomersService } from '../customers/customers.service';
 import { CreatePaymentDto } from './dto/create-payment.dto';
 import { CancelPaymentDto, CapturePaymentDto, ConfirmPaymentDto, ListPaymentsQuery } from './dto/payment-actions.dto';
 import { toPaymentResponse } from './dto/payment.response';
-import { paginate, Page } from './http/pagination';
+import { paginate, Page } from '../common/http/pagination';
 import { PaymentEntity } from './payment.entity';
 import { entityFromRow } from './entity-from-row';
 import {

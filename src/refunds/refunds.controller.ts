@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { OperationId } from '../common/idempotency/operation-id.decorator';
-import { ApiEndpoint } from '../payments/http/api-endpoint.decorator';
-import { Page, PageDto } from '../payments/http/pagination';
+import { ApiEndpoint } from '../common/http/api-endpoint.decorator';
+import { Page, PageDto } from '../common/http/pagination';
 import { CreateRefundDto } from './dto/create-refund.dto';
 import { ListRefundsQuery } from './dto/list-refunds.query';
 import { RefundResponse, toRefundResponse } from './dto/refund.response';

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { OperationId } from '../common/idempotency/operation-id.decorator';
-import { ApiEndpoint } from '../payments/http/api-endpoint.decorator';
-import { Page, PageDto } from '../payments/http/pagination';
+import { ApiEndpoint } from '../common/http/api-endpoint.decorator';
+import { Page, PageDto } from '../common/http/pagination';
 import { CreateSubscriptionDto } from './dto/create-subscription.dto';
 import { CancelSubscriptionDto, GetSubscriptionQuery, ListSubscriptionsQuery } from './dto/subscription-actions.dto';
 import { SubscriptionResponse, toSubscriptionResponse } from './dto/subscription.response';

@@ -6,7 +6,7 @@ import { InjectStripe } from '@app/stripe';
 import { ProblemException } from '../common/errors/problem';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
 import { CustomersService } from '../customers/customers.service';
-import { paginate, Page } from '../payments/http/pagination';
+import { paginate, Page } from '../common/http/pagination';
 import { localIdOf, withLocalId } from '../payments/stripe-metadata';
 import { CancelSubscriptionDto, ListSubscriptionsQuery } from './dto/subscription-actions.dto';
 import { CreateSubscriptionDto } from './dto/create-subscription.dto';

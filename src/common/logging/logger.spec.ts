@@ -29,6 +29,7 @@ describe('logger redaction', () => {
       'calling with key orders_key_0123456789abcdef and card 4242424242424242',
     );
     logger.error(new Error('Stripe said: Invalid API Key provided: sk_live_abcdefghijklmnop'));
+    logger.warn('Invalid API Key provided: sk_test_****ator');
     await flush();
     const out = lines.join('\n');
     for (const secret of [
@@ -42,6 +43,7 @@ describe('logger redaction', () => {
       '5555555555554444',
       '4000-0025-0000-3155',
       'sk_live_abcdefghijklmnop',
+      '****ator',
     ]) {
       expect(out).not.toContain(secret);
     }

@@ -1,7 +1,8 @@
 // Secrets have recognisable shapes; scrubbing by shape catches them wherever they hide (messages,
 // error stacks, nested objects), which path-based redaction alone cannot.
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
-  [/\b(sk|rk|pk)_(test|live)_[A-Za-z0-9]+/g, '$1_$2_[REDACTED]'],
+  // Stripe's own error messages mask keys as sk_test_****abcd: the visible tail is still key material.
+  [/\b(sk|rk|pk)_(test|live)_[A-Za-z0-9*]+/g, '$1_$2_[REDACTED]'],
   [/\bwhsec_[A-Za-z0-9]+/g, 'whsec_[REDACTED]'],
   [/\b((?:pi|seti|src)_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+/g, '$1_secret_[REDACTED]'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [REDACTED]'],

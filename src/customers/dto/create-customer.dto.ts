@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { IsStripeMetadata, NoCardNumber } from '../../payments/http/validators';
+import { IsStripeMetadata, NoCardNumber } from '../../common/http/validators';
 
 export class CreateCustomerDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 512 })

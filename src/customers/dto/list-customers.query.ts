@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional } from 'class-validator';
-import { ListQueryDto } from '../../payments/http/pagination';
+import { ListQueryDto } from '../../common/http/pagination';
 
 export class ListCustomersQuery extends ListQueryDto {
   @ApiPropertyOptional({ example: 'ada@example.com' })

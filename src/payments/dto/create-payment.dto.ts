@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Matches, MaxLength, ValidateBy } from 'class-validator';
 import { chargeAmountProblem, SUPPORTED_CURRENCIES } from '../amount-rules';
-import { IsStripeMetadata, NoCardNumber, PAYMENT_METHOD_ID } from '../http/validators';
+import { IsStripeMetadata, NoCardNumber, PAYMENT_METHOD_ID } from '../../common/http/validators';
 
 /** Amount rules depend on the currency (minimums, zero-decimal), so the check reads both fields. */
 const IsChargeAmount = () =>

@@ -2,8 +2,8 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Matches, Max, Min } from 'class-validator';
 import { MAX_AMOUNT } from '../amount-rules';
-import { ListQueryDto } from '../http/pagination';
-import { NoCardNumber, PAYMENT_METHOD_ID } from '../http/validators';
+import { ListQueryDto } from '../../common/http/pagination';
+import { NoCardNumber, PAYMENT_METHOD_ID } from '../../common/http/validators';
 import { PAYMENT_STATUSES, PaymentStatus } from '../payment.entity';
 import { PAYMENT_METHOD_MESSAGE } from './create-payment.dto';
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { MAX_AMOUNT } from '../../payments/amount-rules';
-import { IsStripeMetadata, NoCardNumber } from '../../payments/http/validators';
+import { IsStripeMetadata, NoCardNumber } from '../../common/http/validators';
 
 export const REFUND_REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'] as const;
 

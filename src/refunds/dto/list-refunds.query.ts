@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsUUID } from 'class-validator';
-import { ListQueryDto } from '../../payments/http/pagination';
+import { ListQueryDto } from '../../common/http/pagination';
 
 export class ListRefundsQuery extends ListQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 import { PAYMENT_METHOD_MESSAGE } from '../../payments/dto/create-payment.dto';
-import { IsStripeMetadata, NoCardNumber, PAYMENT_METHOD_ID } from '../../payments/http/validators';
+import { IsStripeMetadata, NoCardNumber, PAYMENT_METHOD_ID } from '../../common/http/validators';
 
 export const PRICE_ID = /^price_[A-Za-z0-9_]+$/;
 

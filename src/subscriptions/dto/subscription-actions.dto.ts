@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsUUID } from 'class-validator';
-import { ListQueryDto } from '../../payments/http/pagination';
+import { ListQueryDto } from '../../common/http/pagination';
 import { SUBSCRIPTION_STATUSES, SubscriptionStatus } from '../subscription.entity';
 
 export class CancelSubscriptionDto {

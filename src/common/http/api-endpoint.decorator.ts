@@ -1,6 +1,6 @@
 import { applyDecorators, HttpCode, Type } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { Idempotent } from '../../common/idempotency/idempotent.decorator';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { ProblemResponseDto } from './problem-response.dto';
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {

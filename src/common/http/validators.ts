@@ -1,6 +1,6 @@
 import { ValidateBy, ValidationOptions } from 'class-validator';
-import { looksLikeCardNumber } from '../../common/logging/redact';
-import { LOCAL_ID_METADATA_KEY } from '../../common/stripe-sync';
+import { looksLikeCardNumber } from '../logging/redact';
+import { LOCAL_ID_METADATA_KEY } from '../stripe-sync';
 
 // 13 to 19 digits, optionally grouped by spaces or dashes (same shape the log redactor hunts).
 const PAN_CANDIDATE = /\d(?:[ -]?\d){12,18}/g;
