@@ -73,7 +73,12 @@ describe('reconciliation: nothing lost even when deliveries are', () => {
       (x) => x.status === 'succeeded',
     );
     expect(done).toMatchObject({ status: 'succeeded', amountReceived: 2500 });
-    const rows = await query(t.db.url, 'SELECT status, source, attempts FROM webhook_events WHERE id = $1', [event.id]);
+    // Applied first, marked processed a moment later.
+    const rows = await until(
+      'the event marked processed',
+      () => query(t.db.url, 'SELECT status, source, attempts FROM webhook_events WHERE id = $1', [event.id]),
+      (rs) => rs[0]?.status === 'processed',
+    );
     expect(rows).toEqual([{ status: 'processed', source: 'reconciliation', attempts: 1 }]);
 
     // Later runs (periodic and on demand) list it again and change nothing.

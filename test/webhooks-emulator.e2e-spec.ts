@@ -57,10 +57,16 @@ describe('webhooks through the emulator alone', () => {
     );
     expect(done).toMatchObject({ status: 'succeeded', amountReceived: 3100, nextAction: null });
 
-    const rows = await query<{ type: string; status: string; source: string }>(
-      t.db.url,
-      `SELECT type, status, source FROM webhook_events WHERE object_id = $1 ORDER BY stripe_created, received_at`,
-      [p.stripePaymentIntentId],
+    // Applied first, marked processed a moment later.
+    const rows = await until(
+      'the event marked processed',
+      () =>
+        query<{ type: string; status: string; source: string }>(
+          t.db.url,
+          `SELECT type, status, source FROM webhook_events WHERE object_id = $1`,
+          [p.stripePaymentIntentId],
+        ),
+      (rs) => rs.some((r) => r.type === 'payment_intent.succeeded' && r.status === 'processed'),
     );
     expect(rows).toEqual(expect.arrayContaining([{ type: 'payment_intent.succeeded', status: 'processed', source: 'webhook' }]));
     const deliveries = (await (await fetch(`${emulator.url}/_emulator/webhook_deliveries`)).json()) as {
@@ -82,6 +88,9 @@ describe('webhooks through the emulator alone', () => {
     expect(created.statusCode).toBe(201);
     const r = created.json();
     expect(r.status).toBe('pending');
+    // The emulator fails it ~1 s later; Stripe takes days. Without moving its clock on, the failure can land in
+    // the same second as our answer's Date header and be discarded by the refunds guard (reported).
+    await later();
     expect((await payment(p.id)).amountRefunded).toBe(4200);
 
     const failed = await until(
@@ -91,13 +100,16 @@ describe('webhooks through the emulator alone', () => {
     );
     expect(failed).toMatchObject({ status: 'failed', failureReason: 'expired_or_canceled_card' });
     expect((await payment(p.id)).amountRefunded).toBe(0);
-    const refundEvents = await query<{ type: string; status: string }>(
-      t.db.url,
-      `SELECT type, status FROM webhook_events WHERE object_id = $1`,
-      [r.stripeRefundId],
+    // The row can be final before every event about it is marked processed (the later ones are then stale).
+    const refundEvents = await until(
+      'every refund event processed',
+      () =>
+        query<{ type: string; status: string }>(t.db.url, `SELECT type, status FROM webhook_events WHERE object_id = $1`, [
+          r.stripeRefundId,
+        ]),
+      (es) => es.length >= 3 && es.every((e) => e.status === 'processed'),
     );
     expect(refundEvents.map((e) => e.type)).toEqual(expect.arrayContaining(['refund.created', 'refund.updated', 'refund.failed']));
-    expect(refundEvents.every((e) => e.status === 'processed')).toBe(true);
   });
 
   it('a renewal that fails at Stripe turns the local subscription past_due by webhook (no ?sync)', async () => {
@@ -129,7 +141,7 @@ describe('webhooks through the emulator alone', () => {
     const pastDue = await until(
       'past_due by webhook',
       async () => (await t.request({ url: `/v1/subscriptions/${sub.id}` })).json(),
-      (x) => x.status === 'past_due',
+      (x) => x.status === 'past_due' && x.latestInvoice?.status === 'open',
     );
     expect(pastDue.latestInvoice).toMatchObject({ status: 'open', amountDue: 900 });
     expect(pastDue.latestInvoice.id).not.toBe(sub.latestInvoice.id);
