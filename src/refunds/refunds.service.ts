@@ -112,7 +112,7 @@ export class RefundsService {
     onApplied?: (m: EntityManager, refund: RefundEntity) => Promise<void>,
   ): Promise<ApplyResult> {
     const localId = localIdOf(refund.metadata) ?? null;
-    return this.db.transaction(async (m) => {
+    const result = await this.db.transaction(async (m): Promise<ApplyResult | 'ambiguous'> => {
       const [rows]: [Array<Record<string, unknown> & { payment_id: string }>, number] = await m.query(
         `UPDATE refunds AS cur SET stripe_refund_id = $2, amount = $3, status = $4, reason = $5, failure_reason = $6, metadata = $7::jsonb,
            stripe_event_created = coalesce($8::bigint, cur.stripe_event_created),
@@ -140,12 +140,16 @@ export class RefundsService {
         await onApplied?.(m, entityFromRow(this.refunds, rows[0]));
         return 'applied';
       }
-      const exists = await m
-        .getRepository(RefundEntity)
-        .exists({ where: localId ? [{ id: localId }, { stripeRefundId: refund.id }] : { stripeRefundId: refund.id } });
-      if (exists) return 'stale';
-      return localId ? 'not_yet' : 'foreign';
+      const stored = await m.getRepository(RefundEntity).findOne({
+        select: { status: true, stripeSyncedAt: true },
+        where: localId ? [{ id: localId }, { stripeRefundId: refund.id }] : { stripeRefundId: refund.id },
+      });
+      if (!stored) return localId ? 'not_yet' : 'foreign';
+      const sameSecond = opts.eventCreated !== undefined && opts.eventCreated === stored.stripeSyncedAt;
+      return sameSecond && stored.status !== refund.status && !['failed', 'canceled'].includes(stored.status) ? 'ambiguous' : 'stale';
     });
+    // An event of the very second of our last fresh answer cannot be ordered against it: ask Stripe.
+    return result === 'ambiguous' ? this.applyStripeRefund(await this.stripe.refunds.retrieve(refund.id)) : result;
   }
 
   private async reserve(m: EntityManager, id: string, dto: CreateRefundDto): Promise<{ payment: LockedPayment; refund: RefundEntity }> {

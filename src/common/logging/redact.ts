@@ -42,18 +42,4 @@ export class Redactor {
     for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
     return out.replace(PAN_CANDIDATE, (match) => (looksLikeCardNumber(match) ? '[REDACTED_PAN]' : match));
   }
-
-  value(input: unknown, depth = 0): unknown {
-    if (typeof input === 'string') return this.string(input);
-    if (input === null || typeof input !== 'object' || depth > 8) return input;
-    if (input instanceof Error) {
-      return { type: input.name, message: this.string(input.message), stack: input.stack && this.string(input.stack) };
-    }
-    if (Array.isArray(input)) return input.map((v) => this.value(v, depth + 1));
-    const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(input)) {
-      out[key] = /^(authorization|cookie|x-api-key|client_?secret|password|secret)$/i.test(key) ? '[REDACTED]' : this.value(v, depth + 1);
-    }
-    return out;
-  }
 }
