@@ -26,7 +26,10 @@ import { WebhookWorker } from './webhook-worker.service';
  * (succeeded/canceled payment, failed/canceled refund, deleted customer) is never left; an event older
  * than the last one applied (by event.created) is skipped; within the same second the state later in
  * Stripe's order wins. So a payment_failed arriving after succeeded leaves it succeeded, and
- * refund.updated before refund.created converges whichever comes last.
+ * refund.updated before refund.created converges whichever comes last. Our own API calls write Stripe's
+ * fresh answer with its time (stripe_synced_at); an event not newer than that answer is stale, except
+ * one from that very second showing another non-final state: it cannot be ordered by status (a decline
+ * follows requires_confirmation), so that rare case alone re-fetches the object from Stripe.
  *
  * Why not re-fetch per event: one Stripe call per event would cap throughput at Stripe's rate limit
  * (25 req/s in sandbox, ~100 req/s live), make processing fail whenever Stripe is slow, and still race
