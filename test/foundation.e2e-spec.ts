@@ -64,6 +64,7 @@ describe('foundation', () => {
       await t.request({ url: '/v1/me', headers: { 'x-request-id': 'trace-me-123' } });
       const lines = t.logs.filter((l) => l.requestId === 'trace-me-123');
       expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['incoming request', 'request completed']));
+      expect(t.logs.filter((l) => l.level === 'unparsable')).toEqual([]);
     });
   });
 

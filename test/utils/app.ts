@@ -40,7 +40,15 @@ export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line));
+      for (const line of String(chunk).split('\n')) {
+        if (!line) continue;
+        // A line that is not JSON is a logging bug: keep it visible to assertions instead of throwing into pino.
+        try {
+          logs.push(JSON.parse(line));
+        } catch {
+          logs.push({ level: 'unparsable', raw: line });
+        }
+      }
       done();
     },
   });

@@ -55,6 +55,13 @@ describe('logger redaction', () => {
     expect(first.msg).toBe('calling with key [REDACTED] and card [REDACTED_PAN]');
   });
 
+  it('keeps every line valid JSON: decimals are left alone, a card-shaped bare number becomes a string', async () => {
+    const { logger, lines } = capture();
+    logger.info({ responseTime: 3.4242424242424242, pan: 4242424242424242 }, 'done');
+    await flush();
+    expect(JSON.parse(lines[0])).toMatchObject({ responseTime: 3.4242424242424242, pan: '[REDACTED_PAN]' });
+  });
+
   it('leaves ordinary numbers alone: ids, amounts, non-Luhn digit runs', async () => {
     const { logger, lines } = capture();
     logger.info({ amount: 123456789, orderRef: '1234567890123' }, 'order 1234567890123 for 4999');

@@ -7,8 +7,11 @@ const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/\b((?:pi|seti|src)_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+/g, '$1_secret_[REDACTED]'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [REDACTED]'],
 ];
-// 13 to 19 digits, optionally grouped by spaces or dashes: the shapes of a card number (PAN).
-const PAN_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
+// 13 to 19 digits, optionally grouped by spaces or dashes: the shapes of a card number (PAN). Not the
+// fraction of a decimal (a responseTime of 3.1234567890123 is no card).
+const PAN_CANDIDATE = /(?<![\d.])\d(?:[ -]?\d){12,18}(?![\d.])/g;
+// Where a bare JSON number may start: a replacement there must stay valid JSON, so it is quoted.
+const JSON_NUMBER_POSITION = /[:,[]\s*$/;
 
 function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -40,6 +43,9 @@ export class Redactor {
     let out = input;
     for (const secret of this.literals) out = out.split(secret).join('[REDACTED]');
     for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
-    return out.replace(PAN_CANDIDATE, (match) => (looksLikeCardNumber(match) ? '[REDACTED_PAN]' : match));
+    return out.replace(PAN_CANDIDATE, (match, offset: number, whole: string) => {
+      if (!looksLikeCardNumber(match)) return match;
+      return JSON_NUMBER_POSITION.test(whole.slice(Math.max(0, offset - 4), offset)) ? '"[REDACTED_PAN]"' : '[REDACTED_PAN]';
+    });
   }
 }
