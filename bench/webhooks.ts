@@ -219,7 +219,7 @@ async function prepareDatabase(): Promise<{ url: string; cleanup(): Promise<void
 
 function startChild(role: Role, databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
   const child = fork(__filename, ['serve', role, databaseUrl], {
-    execArgv: ['-r', join(__dirname, 'webhooks-register.ts')],
+    execArgv: ['-r', join(__dirname, 'swc-register.cjs')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {

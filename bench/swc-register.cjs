@@ -1,6 +1,4 @@
-/* eslint-disable @typescript-eslint/ban-ts-comment, @typescript-eslint/no-require-imports */
-// @ts-nocheck
-// Plain CommonJS (Node loads an unknown extension as JavaScript): lets `node -r ./bench/webhooks-register.ts bench/webhooks.ts`
+// Lets `node -r ./bench/swc-register.cjs bench/<name>.ts`
 // run the TypeScript sources directly, with the same swc settings as Jest and the @app/* paths of tsconfig.json.
 const Module = require('node:module');
 const { readFileSync } = require('node:fs');
