@@ -85,7 +85,7 @@ describe('payment validation happens before any Stripe call', () => {
       '/v1/customers/{id}',
       '/v1/config',
     ]) {
-      expect(doc.paths[path]).toBeDefined();
+      expect(Object.keys(doc.paths[path] ?? {})).not.toHaveLength(0);
     }
     const create = doc.paths['/v1/payments'].post;
     expect(create.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]));

@@ -62,7 +62,7 @@ describe('reconciliation: nothing lost even when deliveries are', () => {
     await emulator.threeDSecure(p.stripePaymentIntentId, 'success');
     const missed = await stripe.events.list({ type: 'payment_intent.succeeded', delivery_success: false, limit: 100 });
     const event = missed.data.find((e) => (e.data.object as Stripe.PaymentIntent).id === p.stripePaymentIntentId)!;
-    expect(event).toBeDefined();
+    expect(event).toMatchObject({ type: 'payment_intent.succeeded', pending_webhooks: 1 });
     // The emulator never delivered it: no delivery attempt, no inbox row (yet).
     const deliveries = (await (await fetch(`${emulator.url}/_emulator/webhook_deliveries`)).json()) as { data: Array<{ eventId: string }> };
     expect(deliveries.data.filter((d) => d.eventId === event.id)).toEqual([]);
