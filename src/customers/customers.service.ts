@@ -5,7 +5,7 @@ import { Repository } from 'typeorm';
 import { InjectStripe } from '@app/stripe';
 import { ProblemException } from '../common/errors/problem';
 import { completeOperationIn } from '../common/idempotency/operation-context';
-import { entityFromRow } from '../payments/entity-from-row';
+import { entityFromRow } from '../database/entity-from-row';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
 import { paginate, Page } from '../common/http/pagination';
 import { stripeAnswerTime } from '../payments/stripe-freshness';

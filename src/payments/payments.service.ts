@@ -14,7 +14,7 @@ import { CancelPaymentDto, CapturePaymentDto, ConfirmPaymentDto, ListPaymentsQue
 import { toPaymentResponse } from './dto/payment.response';
 import { paginate, Page } from '../common/http/pagination';
 import { PaymentEntity } from './payment.entity';
-import { entityFromRow } from './entity-from-row';
+import { entityFromRow } from '../database/entity-from-row';
 import {
   CANCELABLE,
   CONFIRMABLE,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { entityFromRow } from '../database/entity-from-row';
 import { ProblemException } from '../common/errors/problem';
 import { ListWebhookEventsDto } from './dto/list-webhook-events.dto';
 import { WebhookEventEntity } from './webhook-event.entity';
@@ -46,9 +47,9 @@ export class WebhookEventsService {
 
   /** Makes a failed (or processed, or waiting) event due now with a fresh attempt budget. */
   async retry(id: string): Promise<WebhookEventEntity> {
-    const [rows]: [Array<{ id: string }>, number] = await this.events.query(
+    const [rows]: [Array<Record<string, unknown>>, number] = await this.events.query(
       `UPDATE webhook_events SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL
-        WHERE id = $1 AND status IN ('failed', 'processed', 'pending') RETURNING id`,
+        WHERE id = $1 AND status IN ('failed', 'processed', 'pending') RETURNING *`,
       [id],
     );
     if (rows.length === 0) {
@@ -61,8 +62,8 @@ export class WebhookEventsService {
         );
       throw new ProblemException(409, 'webhook_event_in_progress', `Event ${id} is being processed right now; retry when it settles.`);
     }
-    // The answer shows the event as queued again; the worker may pick it up the next moment.
-    const queued = await this.get(id);
+    // The answer is the row as this UPDATE left it (queued again): a read-back would race the worker.
+    const queued = entityFromRow(this.events, rows[0]);
     this.worker.nudge();
     return queued;
   }
