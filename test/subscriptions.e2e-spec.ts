@@ -264,6 +264,18 @@ describe('subscriptions (real PostgreSQL, emulator over HTTP, real SDK)', () => 
     ).toBe('not_yet');
   });
 
+  it('a snapshot from before our last fresh answer is stale; one from that very second is settled by asking Stripe', async () => {
+    const sub = await subscribe({ paymentMethod: 'pm_card_visa' });
+    expect(sub.status).toBe('active');
+    const [row] = await query<{ stripe_synced_at: string }>(t.db.url, 'SELECT stripe_synced_at FROM subscriptions WHERE id = $1', [sub.id]);
+    const answeredAt = Number(row.stripe_synced_at);
+    const stale = { ...(await stripe.subscriptions.retrieve(sub.stripeSubscriptionId)), status: 'incomplete' } as Stripe.Subscription;
+    const service = t.app.get(SubscriptionsService);
+    expect(await service.applyStripeSubscription(stale, { eventCreated: answeredAt - 1 })).toBe('stale');
+    expect(await service.applyStripeSubscription(stale, { eventCreated: answeredAt })).toBe('applied'); // re-fetched: active
+    expect((await get(`/v1/subscriptions/${sub.id}`)).json()).toMatchObject({ status: 'active' });
+  });
+
   it('applyStripeInvoice updates the latest invoice found through parent.subscription_details (or legacy subscription); older states and invoices never win', async () => {
     const sub = await subscribe();
     const service = t.app.get(SubscriptionsService);

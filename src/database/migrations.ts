@@ -4,7 +4,8 @@ import { PaymentsIdempotency1795800000000 } from './migrations/1795800000000-pay
 import { Subscriptions1795900000000 } from './migrations/1795900000000-subscriptions';
 import { StripeSyncedAt1795950000000 } from './migrations/1795950000000-stripe-synced-at';
 import { WebhookPayloadLz41795960000000 } from './migrations/1795960000000-webhook-payload-lz4';
+import { SubscriptionsSyncedAt1796000000000 } from './migrations/1796000000000-subscriptions-synced-at';
 
 // Listed explicitly rather than globbed, so the same list works compiled, under Jest and in the CLI.
 // `npm run migration:generate -- src/database/migrations/<name>` writes a new file: add it here.
-export const migrations = [CoreSchema1795708800000, WebhookInbox1795795200000, PaymentsIdempotency1795800000000, Subscriptions1795900000000, StripeSyncedAt1795950000000, WebhookPayloadLz41795960000000];
+export const migrations = [CoreSchema1795708800000, WebhookInbox1795795200000, PaymentsIdempotency1795800000000, Subscriptions1795900000000, StripeSyncedAt1795950000000, WebhookPayloadLz41795960000000, SubscriptionsSyncedAt1796000000000];

@@ -41,11 +41,13 @@ export function subscriptionStateValues(sub: Stripe.Subscription): unknown[] {
 
 /**
  * SQL condition under which an incoming subscription state ($status, $ev) may replace the stored one
- * (alias `cur`): never out of canceled/incomplete_expired; never older than the last applied event; on the
- * same second the status later in SUBSCRIPTION_STATUSES wins. A fresh retrieve ($ev NULL) is always newer.
+ * (alias `cur`): never out of canceled/incomplete_expired; never older than the last applied event nor
+ * than our last fresh answer (stripe_synced_at); on the same second as another event the status later in
+ * SUBSCRIPTION_STATUSES wins. A fresh retrieve ($ev NULL) is always newer.
  */
 export function subscriptionWriteGuard(cur: string, status: string, ev: string): string {
   return `(${cur}.status NOT IN ('canceled','incomplete_expired') OR ${cur}.status = ${status})
+    AND (${ev} IS NULL OR ${cur}.stripe_synced_at IS NULL OR ${ev} > ${cur}.stripe_synced_at)
     AND (${ev} IS NULL OR ${cur}.stripe_event_created IS NULL OR ${ev} > ${cur}.stripe_event_created
          OR (${ev} = ${cur}.stripe_event_created AND array_position(${SUB_ORDER}, ${status}) >= array_position(${SUB_ORDER}, ${cur}.status)))`;
 }

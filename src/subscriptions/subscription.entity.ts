@@ -76,6 +76,10 @@ export class SubscriptionEntity {
   @Column({ name: 'stripe_event_created', type: 'bigint', nullable: true, transformer: bigintAsNumber })
   stripeEventCreated: number | null;
 
+  /** Stripe's clock (unix seconds) at our last fresh answer: events not newer than it are stale. */
+  @Column({ name: 'stripe_synced_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  stripeSyncedAt: number | null;
+
   @Column({ name: 'canceled_at', type: 'timestamptz', nullable: true })
   canceledAt: Date | null;
 

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { Repository } from 'typeorm';
 import { InjectStripe } from '@app/stripe';
+import { stripeAnswerTime } from '../payments/stripe-freshness';
 import { ProblemException } from '../common/errors/problem';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
 import { CustomersService } from '../customers/customers.service';
@@ -151,20 +152,35 @@ export class SubscriptionsService {
       .map((col, i) => `${col} = $${i + 3}${col === 'metadata' ? '::jsonb' : ''}`)
       .join(', ');
     const ev = `$${STATE_PARAMS + 2}::bigint`;
+    const fresh = opts.eventCreated === undefined;
     const [rows]: [Array<{ id: string }>, number] = await this.subscriptions.query(
       `UPDATE subscriptions AS cur SET ${sets}, stripe_event_created = coalesce(${ev}, cur.stripe_event_created),
+         stripe_synced_at = greatest(cur.stripe_synced_at, $${STATE_PARAMS + 4}::bigint),
          latest_invoice_id = coalesce(cur.latest_invoice_id, $${STATE_PARAMS + 3}::text), updated_at = now()
        WHERE (cur.id = $1::uuid OR cur.stripe_subscription_id = $2) AND ${subscriptionWriteGuard('cur', '$3::text', ev)}
        RETURNING cur.id`,
-      [localId, ...subscriptionStateValues(sub), opts.eventCreated ?? null, typeof latest === 'string' ? latest : (latest?.id ?? null)],
+      [
+        localId,
+        ...subscriptionStateValues(sub),
+        opts.eventCreated ?? null,
+        typeof latest === 'string' ? latest : (latest?.id ?? null),
+        fresh ? stripeAnswerTime(sub) : null,
+      ],
     );
-    if (latest && typeof latest === 'object') await this.applyInvoice(sub.id, latest, intent ?? null, opts.eventCreated === undefined);
+    if (latest && typeof latest === 'object') await this.applyInvoice(sub.id, latest, intent ?? null, fresh);
     if (rows.length) return 'applied';
-    const exists = await this.subscriptions.exists({
+    const stored = await this.subscriptions.findOne({
+      select: { status: true, stripeSyncedAt: true },
       where: localId ? [{ id: localId }, { stripeSubscriptionId: sub.id }] : { stripeSubscriptionId: sub.id },
     });
-    if (exists) return 'stale';
-    return localId ? 'not_yet' : 'foreign';
+    if (!stored) return localId ? 'not_yet' : 'foreign';
+    // An event of the very second of our last fresh answer cannot be ordered against it: ask Stripe.
+    const sameSecond = !fresh && opts.eventCreated === stored.stripeSyncedAt;
+    if (sameSecond && stored.status !== sub.status && !['canceled', 'incomplete_expired'].includes(stored.status)) {
+      const current = await this.stripe.subscriptions.retrieve(sub.id, { expand: EXPAND });
+      return this.applySubscription(current, {}, await this.openIntentOf(current));
+    }
+    return 'stale';
   }
 
   private async applyInvoice(
