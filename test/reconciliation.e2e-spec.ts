@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import { Client } from 'pg';
 import { bootApp, TestApp } from './utils/app';
 import { query } from './utils/database';
-import { emulatorOf } from './payments-helpers';
+import { createCustomer, emulatorOf } from './payments-helpers';
 
 // Sandbox mode (in-process emulator, endpoint registered by the app). RECONCILE_INTERVAL_SECONDS=1: the
 // periodic job itself must recover what the disabled endpoint never received.
@@ -159,6 +159,40 @@ describe('reconciliation: nothing lost even when deliveries are', () => {
         p.stripePaymentIntentId,
       ]),
     ).toEqual([]);
+    await stripe.webhookEndpoints.update(endpointId, { disabled: false });
+  });
+  it('re-syncs a subscription stuck in incomplete once its first invoice was paid behind our back', async () => {
+    // The events cursor still points past now (previous test): only the re-fetch can fix the row.
+    const price = await stripe.prices.create({
+      currency: 'usd',
+      unit_amount: 900,
+      recurring: { interval: 'month' },
+      product_data: { name: 'Basic' },
+    });
+    const customerId = await createCustomer(t, 'stuck-subscriber@example.com');
+    const created = await t.request({ method: 'POST', url: '/v1/subscriptions', payload: { customerId, priceId: price.id } });
+    expect(created.statusCode).toBe(201);
+    const sub = created.json();
+    expect(sub.status).toBe('incomplete');
+    await stripe.webhookEndpoints.update(endpointId, { disabled: true });
+    await stripe.paymentIntents.confirm(sub.clientSecret.split('_secret_')[0], { payment_method: 'pm_card_visa' });
+    const stored = async () => (await t.request({ url: `/v1/subscriptions/${sub.id}` })).json();
+    expect((await stored()).status).toBe('incomplete');
+
+    await query(t.db.url, `UPDATE subscriptions SET updated_at = now() - interval '1 hour' WHERE id = $1`, [sub.id]);
+    // The periodic job may get there first; either way a reconciliation run fixes it, by re-fetching.
+    const runs: Array<{ subscriptionsResynced: number; errors: string[] }> = [];
+    await until(
+      'a run that re-syncs it',
+      async () => {
+        const res = await t.request({ method: 'POST', url: '/v1/admin/reconcile' });
+        if (res.statusCode === 200) runs.push(res.json());
+        return stored();
+      },
+      (x) => x.status === 'active',
+    );
+    expect(runs.flatMap((r) => r.errors)).toEqual([]);
+    expect(await stored()).toMatchObject({ status: 'active', latestInvoice: { status: 'paid' } });
     await stripe.webhookEndpoints.update(endpointId, { disabled: false });
   });
 });

@@ -16,6 +16,8 @@ class ReconcileResponse implements ReconcileReport {
   paymentsResynced: number;
   @ApiProperty()
   refundsResynced: number;
+  @ApiProperty()
+  subscriptionsResynced: number;
   @ApiProperty({ type: [String] })
   errors: string[];
 }
@@ -30,7 +32,7 @@ export class ReconciliationController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Run reconciliation now: recover missed Stripe events into the inbox and re-sync stuck payments and refunds; 409 if another instance is running it',
+      'Run reconciliation now: recover missed Stripe events into the inbox and re-sync stuck payments, refunds and subscriptions; 409 if another instance is running it',
   })
   @ApiOkResponse({ type: ReconcileResponse })
   async reconcile(): Promise<ReconcileResponse> {

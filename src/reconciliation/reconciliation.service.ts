@@ -6,7 +6,9 @@ import { DataSource } from 'typeorm';
 import { InjectStripe } from '@app/stripe';
 import type { AppConfig } from '../config/configuration';
 import { PaymentsService } from '../payments/payments.service';
+import type { ApplyResult } from '../common/stripe-sync';
 import { RefundsService } from '../refunds/refunds.service';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { objectIdOf, StripeEventEnvelope } from '../webhooks/stripe-event';
 import { WEBHOOK_STRIPE_CONTEXT, WebhookStripeContext } from '../webhooks/webhook-context';
 import { InboxRow, WebhookInboxWriter } from '../webhooks/webhook-inbox.writer';
@@ -21,6 +23,7 @@ export interface ReconcileReport {
   eventsRecovered: number;
   paymentsResynced: number;
   refundsResynced: number;
+  subscriptionsResynced: number;
   errors: string[];
 }
 
@@ -41,8 +44,8 @@ export class ReconcileBusyError extends Error {
 
 /**
  * Nothing lost even when deliveries are: pages Stripe's events since a stored cursor into the inbox
- * (same table, deduplicated by id, processed by the same workers) and re-fetches payments and refunds
- * stuck in non-final states, which also covers events older than Stripe's 30-day event retention.
+ * (same table, deduplicated by id, processed by the same workers) and re-fetches payments, refunds and
+ * subscriptions stuck waiting on Stripe, which also covers events older than Stripe's 30-day event retention.
  */
 @Injectable()
 export class ReconciliationService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -59,6 +62,7 @@ export class ReconciliationService implements OnApplicationBootstrap, BeforeAppl
     private readonly worker: WebhookWorker,
     private readonly payments: PaymentsService,
     private readonly refunds: RefundsService,
+    private readonly subscriptions: SubscriptionsService,
     config: ConfigService<AppConfig, true>,
   ) {
     this.settings = config.get('reconciliation', { infer: true });
@@ -135,34 +139,52 @@ export class ReconciliationService implements OnApplicationBootstrap, BeforeAppl
     await this.writeCursor(cursor);
     if (recovered > 0) this.worker.nudge();
 
-    const stuckAfter = this.settings.stuckAfterSeconds;
-    const payments: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM payments WHERE status NOT IN ('succeeded', 'canceled') AND updated_at < now() - make_interval(secs => $1)
-        ORDER BY updated_at LIMIT $2`,
-      [stuckAfter, MAX_RESYNC_PER_RUN],
+    // Rows waiting on Stripe longer than they should: re-fetch them (this also covers events older than
+    // Stripe's 30-day retention). Subscriptions wait in incomplete (first payment) or past_due (a retry).
+    const paymentsResynced = await this.resync(
+      'payments',
+      `status NOT IN ('succeeded', 'canceled')`,
+      (id) => this.payments.syncFromStripe(id),
+      errors,
     );
-    let paymentsResynced = 0;
-    for (const { id } of payments) {
+    const refundsResynced = await this.resync(
+      'refunds',
+      `status IN ('pending', 'requires_action')`,
+      (id) => this.refunds.syncFromStripe(id),
+      errors,
+    );
+    const subscriptionsResynced = await this.resync(
+      'subscriptions',
+      `status IN ('incomplete', 'past_due')`,
+      (id) => this.subscriptions.syncFromStripe(id),
+      errors,
+    );
+    return {
+      listedSince: since,
+      cursor,
+      eventsListed: listed,
+      eventsRecovered: recovered,
+      paymentsResynced,
+      refundsResynced,
+      subscriptionsResynced,
+      errors,
+    };
+  }
+
+  private async resync(table: string, waiting: string, sync: (id: string) => Promise<ApplyResult>, errors: string[]): Promise<number> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM ${table} WHERE ${waiting} AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2`,
+      [this.settings.stuckAfterSeconds, MAX_RESYNC_PER_RUN],
+    );
+    let applied = 0;
+    for (const { id } of rows) {
       try {
-        if ((await this.payments.syncFromStripe(id)) === 'applied') paymentsResynced++;
+        if ((await sync(id)) === 'applied') applied++;
       } catch (error) {
-        errors.push(`payment ${id}: ${(error as Error).message}`);
+        errors.push(`${table.slice(0, -1)} ${id}: ${(error as Error).message}`);
       }
     }
-    const refunds: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM refunds WHERE status IN ('pending', 'requires_action') AND updated_at < now() - make_interval(secs => $1)
-        ORDER BY updated_at LIMIT $2`,
-      [stuckAfter, MAX_RESYNC_PER_RUN],
-    );
-    let refundsResynced = 0;
-    for (const { id } of refunds) {
-      try {
-        if ((await this.refunds.syncFromStripe(id)) === 'applied') refundsResynced++;
-      } catch (error) {
-        errors.push(`refund ${id}: ${(error as Error).message}`);
-      }
-    }
-    return { listedSince: since, cursor, eventsListed: listed, eventsRecovered: recovered, paymentsResynced, refundsResynced, errors };
+    return applied;
   }
 
   private toRow(event: StripeEventEnvelope): InboxRow {
