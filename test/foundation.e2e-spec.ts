@@ -70,14 +70,24 @@ describe('foundation', () => {
 
   describe('errors', () => {
     it('malformed JSON -> 400 problem+json', async () => {
-      const res = await t.request({ method: 'POST', url: '/v1/customers', payload: '{"amount": ', headers: { 'content-type': 'application/json' } });
+      const res = await t.request({
+        method: 'POST',
+        url: '/v1/customers',
+        payload: '{"amount": ',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.statusCode).toBe(400);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.json()).toMatchObject({ code: 'malformed_json', status: 400 });
     });
 
     it('a wrong content type -> 415 problem+json', async () => {
-      const res = await t.request({ method: 'POST', url: '/v1/customers', payload: '<a/>', headers: { 'content-type': 'application/xml' } });
+      const res = await t.request({
+        method: 'POST',
+        url: '/v1/customers',
+        payload: '<a/>',
+        headers: { 'content-type': 'application/xml' },
+      });
       expect(res.statusCode).toBe(415);
       expect(res.json()).toMatchObject({ code: 'unsupported_media_type' });
     });

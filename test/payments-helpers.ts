@@ -10,6 +10,19 @@ export interface EmulatorRequest {
   faulted: boolean;
 }
 
+/**
+ * What Stripe does after our call answered happens later (a bank challenge, a refund settling): move the
+ * emulator's clock on so those events are created after our own answer, as they are in reality.
+ */
+export async function later(emulatorUrl: string, seconds = 2): Promise<void> {
+  const res = await fetch(`${emulatorUrl}/_emulator/clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ advanceSeconds: seconds }),
+  });
+  if (!res.ok) throw new Error(`emulator clock: ${res.status}`);
+}
+
 /** The Stripe emulator behind a booted app (sandbox mode), seen through its test-only routes. */
 export function emulatorOf(t: TestApp) {
   const url = t.app.get(StripeContext).emulatorUrl!;
@@ -33,6 +46,7 @@ export function emulatorOf(t: TestApp) {
     fault: (fault: Record<string, unknown>) => call('POST', '/_emulator/faults', fault),
     clearFaults: () => call('DELETE', '/_emulator/faults'),
     object: async (id: string) => (await call('GET', `/_emulator/objects/${id}`)).body,
+    later: (seconds = 2) => later(url, seconds),
     threeDSecure: (intentId: string, result: 'success' | 'failure') =>
       fetch(`${url}/_emulator/3ds/${intentId}?result=${result}`, { redirect: 'manual' }),
     /** Every PaymentIntent the emulator holds (listed through the API itself). */

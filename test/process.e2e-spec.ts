@@ -26,7 +26,11 @@ describe('the service as a process', () => {
       expect(first.output()).toContain(`Swagger UI: ${first.url}/docs`);
       expect(key).toMatch(/^dev_/);
       const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-      const created = await fetch(`${first.url}/v1/customers`, { method: 'POST', headers, body: JSON.stringify({ email: 'persist@example.com' }) });
+      const created = await fetch(`${first.url}/v1/customers`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ email: 'persist@example.com' }),
+      });
       expect(created.status).toBe(201);
       const { id } = (await created.json()) as { id: string };
       expect(await first.stop()).toBe(0);

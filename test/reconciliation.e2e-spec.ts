@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { Client } from 'pg';
 import { bootApp, TestApp } from './utils/app';
+import { until } from './utils/wait';
 import { query } from './utils/database';
 import { createCustomer, emulatorOf } from './payments-helpers';
 
@@ -25,27 +26,8 @@ describe('reconciliation: nothing lost even when deliveries are', () => {
     await t?.close();
   });
 
-  async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
   const payment = async (id: string) => (await t.request({ url: `/v1/payments/${id}` })).json();
-  /**
-   * A bank challenge takes the customer seconds: move the emulator's clock on so the completion event is
-   * created after our own API answer (events of the very same second are discarded by the owners' guards;
-   * reported as a known gap).
-   */
-  const later = () =>
-    fetch(`${emulator.url}/_emulator/clock`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ advanceSeconds: 2 }),
-    });
+  const later = () => emulator.later();
 
   it('events emitted while the endpoint was unreachable are recovered by the periodic job, once', async () => {
     const p = (

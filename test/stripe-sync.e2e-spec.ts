@@ -159,7 +159,10 @@ describe('apply* (stripe-sync contract): out-of-order, duplicate and foreign obj
       'SELECT stripe_synced_at, stripe_payment_intent_id FROM payments WHERE id = $1',
       [id],
     );
-    const staleCreated = intentOf({ id, stripePaymentIntentId: row.stripe_payment_intent_id }, { status: 'requires_confirmation', amount: 1500 });
+    const staleCreated = intentOf(
+      { id, stripePaymentIntentId: row.stripe_payment_intent_id },
+      { status: 'requires_confirmation', amount: 1500 },
+    );
     expect(await payments.applyStripePaymentIntent(staleCreated, { eventCreated: Number(row.stripe_synced_at) })).toBe('applied');
     expect(await stored(id)).toMatchObject({ status: 'requires_payment_method', lastPaymentError: { declineCode: 'insufficient_funds' } });
   });

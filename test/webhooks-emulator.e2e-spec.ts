@@ -1,4 +1,5 @@
 import { bootApp, TestApp } from './utils/app';
+import { until } from './utils/wait';
 import { query } from './utils/database';
 import Stripe from 'stripe';
 import { createCustomer, emulatorOf } from './payments-helpers';
@@ -14,27 +15,8 @@ describe('webhooks through the emulator alone', () => {
   });
   afterAll(() => t?.close());
 
-  async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 8000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
   const payment = async (id: string) => (await t.request({ url: `/v1/payments/${id}` })).json();
-  /**
-   * A bank challenge takes the customer seconds: move the emulator's clock on so the completion event is
-   * created after our own API answer (events of the very same second are discarded by the owners' guards;
-   * reported as a known gap).
-   */
-  const later = () =>
-    fetch(`${emulator.url}/_emulator/clock`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ advanceSeconds: 2 }),
-    });
+  const later = () => emulator.later();
 
   it('3-D Secure completed at the bank reaches the local payment by webhook', async () => {
     const created = await t.request({

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { startStripeEmulator, StripeEmulator } from '@app/stripe-emulator';
 import { bootApp, TestApp } from './utils/app';
+import { until } from './utils/wait';
+import { later as moveClock } from './payments-helpers';
 import { query } from './utils/database';
 import { signedDelivery, stripeEvent, WEBHOOK_SECRET } from './utils/stripe-signing';
 
@@ -50,15 +52,6 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
         [id],
       )
     )[0];
-  async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
   const settled = (id: string) =>
     until(
       `event ${id} to settle`,
@@ -73,18 +66,7 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
     return all.reverse();
   }
   const payment = async (id: string) => (await t.request({ url: `/v1/payments/${id}` })).json();
-  /**
-   * What Stripe does after our call answered happens later (a bank challenge, a refund settling): move the
-   * emulator's clock on so those events are created after our own answer. Events created in the very same
-   * second as a fresh answer are discarded by the owners' guards (ev > stripe_synced_at): see the report.
-   */
-  const later = async () => {
-    await fetch(`${emulator.url}/_emulator/clock`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ advanceSeconds: 2 }),
-    });
-  };
+  const later = () => moveClock(emulator.url);
   const settleRefund = async (stripeRefundId: string) => {
     await later();
     const res = await fetch(`${emulator.url}/_emulator/refunds/${stripeRefundId}/settle`, {
