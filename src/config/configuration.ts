@@ -61,14 +61,25 @@ function parseApiKeys(env: EnvironmentVariables): Pick<AppConfig['app'], 'apiKey
   };
 }
 
-const list = (value?: string) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
+const list = (value?: string) =>
+  value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 
 /** Builds the typed configuration from a raw environment; the only place (with the CLI data source) that reads it. */
 export function loadConfig(raw: Record<string, string | undefined> = process.env): AppConfig {
   const env = validateEnvironment(raw);
   return {
     app: { env: env.NODE_ENV, port: env.PORT, host: env.HOST, logLevel: env.LOG_LEVEL, ...parseApiKeys(env) },
-    database: { url: env.DATABASE_URL, embeddedDir: env.EMBEDDED_DATABASE_DIR ?? `.data/postgres-${env.PORT}`, poolSize: env.DATABASE_POOL_SIZE, migrationsRun: env.MIGRATIONS_RUN },
+    database: {
+      url: env.DATABASE_URL,
+      embeddedDir: env.EMBEDDED_DATABASE_DIR ?? `.data/postgres-${env.PORT}`,
+      poolSize: env.DATABASE_POOL_SIZE,
+      migrationsRun: env.MIGRATIONS_RUN,
+    },
     stripe: {
       secretKey: env.STRIPE_SECRET_KEY,
       publishableKey: env.STRIPE_PUBLISHABLE_KEY,

@@ -19,8 +19,20 @@ describe('configuration', () => {
   });
 
   it('names every bad variable in one error', () => {
-    const problems = problemsOf({ PORT: 'abc', DATABASE_POOL_SIZE: '0', MIGRATIONS_RUN: 'maybe', LOG_LEVEL: 'loud', STRIPE_WEBHOOK_SECRET: 'nope' });
-    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['DATABASE_POOL_SIZE', 'LOG_LEVEL', 'MIGRATIONS_RUN', 'PORT', 'STRIPE_WEBHOOK_SECRET']);
+    const problems = problemsOf({
+      PORT: 'abc',
+      DATABASE_POOL_SIZE: '0',
+      MIGRATIONS_RUN: 'maybe',
+      LOG_LEVEL: 'loud',
+      STRIPE_WEBHOOK_SECRET: 'nope',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'DATABASE_POOL_SIZE',
+      'LOG_LEVEL',
+      'MIGRATIONS_RUN',
+      'PORT',
+      'STRIPE_WEBHOOK_SECRET',
+    ]);
   });
 
   it('requires DATABASE_URL and API_KEYS in production', () => {

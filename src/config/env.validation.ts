@@ -10,13 +10,27 @@ import {
   Max,
   Min,
   validateSync,
+  ValidationArguments,
   ValidationError,
 } from 'class-validator';
 
 const toBool = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? (['true', '1', 'yes'].includes(value.toLowerCase()) ? true : ['false', '0', 'no'].includes(value.toLowerCase()) ? false : value) : value;
+  typeof value === 'string'
+    ? ['true', '1', 'yes'].includes(value.toLowerCase())
+      ? true
+      : ['false', '0', 'no'].includes(value.toLowerCase())
+        ? false
+        : value
+    : value;
 const blankToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? value : Number(value));
+
+/** An integer variable within [min, max], and one message that says so whichever check fails. */
+function IntegerBetween(min: number, max: number): PropertyDecorator {
+  const message = ({ property }: ValidationArguments) => `${property} must be an integer between ${min} and ${max}`;
+  const decorators = [Transform(toInt), IsInt({ message }), Min(min, { message }), Max(max, { message })];
+  return (target, key) => decorators.forEach((decorate) => decorate(target, key as string));
+}
 
 /**
  * The environment contract. Every variable is documented in .env.example; a bad value stops the boot
@@ -26,10 +40,7 @@ export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @Transform(({ value }) => (value === undefined || value === '' ? value : Number(value)))
-  @IsInt({ message: 'PORT must be an integer between 0 and 65535' })
-  @Min(0)
-  @Max(65535)
+  @IntegerBetween(0, 65535)
   PORT = 3000;
 
   @IsString()
@@ -40,10 +51,7 @@ export class EnvironmentVariables {
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// connection URL' })
   DATABASE_URL?: string;
 
-  @Transform(({ value }) => (value === undefined || value === '' ? value : Number(value)))
-  @IsInt({ message: 'DATABASE_POOL_SIZE must be an integer between 1 and 200' })
-  @Min(1)
-  @Max(200)
+  @IntegerBetween(1, 200)
   DATABASE_POOL_SIZE = 10;
 
   @Transform(blankToUndefined)
@@ -81,81 +89,51 @@ export class EnvironmentVariables {
 
   @Transform(blankToUndefined)
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'STRIPE_API_BASE_URL must be an http(s) URL' })
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'STRIPE_API_BASE_URL must be an http(s) URL' },
+  )
   STRIPE_API_BASE_URL?: string;
 
-  @Transform(({ value }) => (value === undefined || value === '' ? value : Number(value)))
-  @IsInt()
-  @Min(0)
-  @Max(10)
+  @IntegerBetween(0, 10)
   STRIPE_MAX_NETWORK_RETRIES = 2;
 
-  @Transform(({ value }) => (value === undefined || value === '' ? value : Number(value)))
-  @IsInt()
-  @Min(1000)
-  @Max(120000)
+  @IntegerBetween(1000, 120000)
   STRIPE_TIMEOUT_MS = 20000;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
   // Webhooks (issue #5): see .env.example for what each one does.
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(3600)
+  @IntegerBetween(1, 3600)
   STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300;
 
   @Transform(toBool)
   @IsBoolean({ message: 'WEBHOOK_WORKER_ENABLED must be true or false' })
   WEBHOOK_WORKER_ENABLED = true;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(10)
-  @Max(600000)
+  @IntegerBetween(10, 600000)
   WEBHOOK_WORKER_POLL_MS = 1000;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(3600)
+  @IntegerBetween(1, 3600)
   WEBHOOK_LEASE_SECONDS = 60;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IntegerBetween(1, 100)
   WEBHOOK_MAX_ATTEMPTS = 10;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(3600000)
+  @IntegerBetween(1, 3600000)
   WEBHOOK_BACKOFF_BASE_MS = 1000;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(604800)
+  @IntegerBetween(1, 604800)
   WEBHOOK_NOT_YET_DEADLINE_SECONDS = 600;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(86400)
+  @IntegerBetween(0, 86400)
   RECONCILE_INTERVAL_SECONDS = 300;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(2592000)
+  @IntegerBetween(0, 2592000)
   RECONCILE_STUCK_AFTER_SECONDS = 900;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(60)
-  @Max(2592000)
+  @IntegerBetween(60, 2592000)
   RECONCILE_INITIAL_LOOKBACK_SECONDS = 2592000;
 }
 
@@ -167,7 +145,7 @@ export class ConfigValidationError extends Error {
 }
 
 function describe(errors: ValidationError[]): string[] {
-  return errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+  return errors.map((e) => `${e.property}: ${[...new Set(Object.values(e.constraints ?? {}))].join('; ')}`);
 }
 
 // Real money must never meet the emulator or a redirected API host, and keys of different modes never mix.
@@ -191,8 +169,10 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (env.NODE_ENV === 'production') {
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: required when NODE_ENV=production');
     if (!env.API_KEYS) problems.push('API_KEYS: required when NODE_ENV=production');
-    if (!env.STRIPE_SECRET_KEY) problems.push('STRIPE_SECRET_KEY: required when NODE_ENV=production (sandbox mode is for development only)');
-    if (!env.STRIPE_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET: required when NODE_ENV=production (every delivery would be refused)');
+    if (!env.STRIPE_SECRET_KEY)
+      problems.push('STRIPE_SECRET_KEY: required when NODE_ENV=production (sandbox mode is for development only)');
+    if (!env.STRIPE_WEBHOOK_SECRET)
+      problems.push('STRIPE_WEBHOOK_SECRET: required when NODE_ENV=production (every delivery would be refused)');
   }
   problems.push(...stripeKeyProblems(env));
   if (problems.length > 0) throw new ConfigValidationError(problems);
