@@ -9,9 +9,9 @@ import { PaymentsService } from '../payments/payments.service';
 import type { ApplyResult } from '../common/stripe-sync';
 import { RefundsService } from '../refunds/refunds.service';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
-import { objectIdOf, StripeEventEnvelope } from '../webhooks/stripe-event';
+import type { StripeEventEnvelope } from '../webhooks/stripe-event';
 import { WEBHOOK_STRIPE_CONTEXT, WebhookStripeContext } from '../webhooks/webhook-context';
-import { InboxRow, WebhookInboxWriter } from '../webhooks/webhook-inbox.writer';
+import { InboxRow, toInboxRow, WebhookInboxWriter } from '../webhooks/webhook-inbox.writer';
 import { WebhookWorker } from '../webhooks/webhook-worker.service';
 
 export interface ReconcileReport {
@@ -132,7 +132,7 @@ export class ReconciliationService implements OnApplicationBootstrap, BeforeAppl
     for await (const event of this.stripe.events.list({ created: { gte: since }, limit: 100 })) {
       listed++;
       cursor = Math.max(cursor, event.created);
-      batch.push(this.toRow(event as unknown as StripeEventEnvelope));
+      batch.push(toInboxRow(event as unknown as StripeEventEnvelope, JSON.stringify(event), this.stripeContext.livemode, 'reconciliation'));
       if (batch.length >= INSERT_CHUNK) await flush();
     }
     await flush();
@@ -185,22 +185,6 @@ export class ReconciliationService implements OnApplicationBootstrap, BeforeAppl
       }
     }
     return applied;
-  }
-
-  private toRow(event: StripeEventEnvelope): InboxRow {
-    const ignored = event.livemode !== this.stripeContext.livemode;
-    return {
-      id: event.id,
-      type: event.type,
-      livemode: event.livemode,
-      apiVersion: event.api_version ?? null,
-      stripeCreated: event.created,
-      objectId: objectIdOf(event),
-      payload: JSON.stringify(event),
-      status: ignored ? 'ignored' : 'pending',
-      note: ignored ? 'livemode does not match the configured key' : null,
-      source: 'reconciliation',
-    };
   }
 
   private async readCursor(): Promise<number | null> {

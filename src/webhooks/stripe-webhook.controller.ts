@@ -3,10 +3,10 @@ import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../common/auth/public.decorator';
 import { ProblemException } from '../common/errors/problem';
-import { isStripeEvent, objectIdOf } from './stripe-event';
+import { isStripeEvent } from './stripe-event';
 import { StripeSignatureGuard } from './stripe-signature.guard';
 import { WEBHOOK_STRIPE_CONTEXT, WebhookStripeContext } from './webhook-context';
-import { WebhookInboxWriter } from './webhook-inbox.writer';
+import { toInboxRow, WebhookInboxWriter } from './webhook-inbox.writer';
 
 /**
  * Stripe's delivery endpoint: verify, store, answer. The handlers run later in the worker, so the
@@ -32,19 +32,7 @@ export class StripeWebhookController {
   async receive(@Req() request: FastifyRequest & { rawBody?: Buffer }): Promise<{ received: true }> {
     const event = request.body;
     if (!isStripeEvent(event)) throw new ProblemException(400, 'not_a_stripe_event', 'The signed body is not a Stripe event.');
-    const ignored = event.livemode !== this.stripe.livemode;
-    await this.inbox.write({
-      id: event.id,
-      type: event.type,
-      livemode: event.livemode,
-      apiVersion: event.api_version ?? null,
-      stripeCreated: event.created,
-      objectId: objectIdOf(event),
-      payload: (request.rawBody as Buffer).toString('utf8'),
-      status: ignored ? 'ignored' : 'pending',
-      note: ignored ? `livemode ${event.livemode} does not match the configured ${this.stripe.livemode ? 'live' : 'test'} key` : null,
-      source: 'webhook',
-    });
+    await this.inbox.write(toInboxRow(event, (request.rawBody as Buffer).toString('utf8'), this.stripe.livemode, 'webhook'));
     return { received: true };
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ProblemException } from '../common/errors/problem';
+import { objectIdOf, StripeEventEnvelope } from './stripe-event';
 
 export interface InboxRow {
   id: string;
@@ -15,6 +16,23 @@ export interface InboxRow {
   status: 'pending' | 'ignored';
   note: string | null;
   source: 'webhook' | 'reconciliation';
+}
+
+/** The inbox row of a verified event, from a delivery or from reconciliation alike. */
+export function toInboxRow(event: StripeEventEnvelope, payload: string, livemode: boolean, source: InboxRow['source']): InboxRow {
+  const ignored = event.livemode !== livemode;
+  return {
+    id: event.id,
+    type: event.type,
+    livemode: event.livemode,
+    apiVersion: event.api_version ?? null,
+    stripeCreated: event.created,
+    objectId: objectIdOf(event),
+    payload,
+    status: ignored ? 'ignored' : 'pending',
+    note: ignored ? `livemode ${event.livemode} does not match the configured ${livemode ? 'live' : 'test'} key` : null,
+    source,
+  };
 }
 
 interface Waiter {
