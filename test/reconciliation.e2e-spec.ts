@@ -122,11 +122,11 @@ describe('reconciliation: nothing lost even when deliveries are', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect((await payment(p.id)).status).toBe('requires_action'); // not stuck long enough yet: left alone
 
-    await query(t.db.url, `UPDATE payments SET updated_at = now() - interval '1 hour' WHERE id = $1`, [p.id]);
     const runs: Array<{ paymentsResynced: number; errors: string[] }> = [];
     await until(
       'a run that re-syncs it',
       async () => {
+        await query(t.db.url, `UPDATE payments SET updated_at = now() - interval '1 hour' WHERE id = $1`, [p.id]);
         const res = await t.request({ method: 'POST', url: '/v1/admin/reconcile' });
         if (res.statusCode === 200) runs.push(res.json());
         return payment(p.id);
@@ -161,12 +161,14 @@ describe('reconciliation: nothing lost even when deliveries are', () => {
     const stored = async () => (await t.request({ url: `/v1/subscriptions/${sub.id}` })).json();
     expect((await stored()).status).toBe('incomplete');
 
-    await query(t.db.url, `UPDATE subscriptions SET updated_at = now() - interval '1 hour' WHERE id = $1`, [sub.id]);
     // The periodic job may get there first; either way a reconciliation run fixes it, by re-fetching.
     const runs: Array<{ subscriptionsResynced: number; errors: string[] }> = [];
     await until(
       'a run that re-syncs it',
       async () => {
+        // Stuck for an hour, as far as the job can tell (events delivered before the endpoint was
+        // disabled may still be applied meanwhile, touching updated_at).
+        await query(t.db.url, `UPDATE subscriptions SET updated_at = now() - interval '1 hour' WHERE id = $1`, [sub.id]);
         const res = await t.request({ method: 'POST', url: '/v1/admin/reconcile' });
         if (res.statusCode === 200) runs.push(res.json());
         return stored();
