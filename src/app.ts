@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
+import { registerRequestContext } from './common/logging/request-context';
 import type { AppConfig } from './config/configuration';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -36,6 +37,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     void reply.header('x-request-id', request.id);
     done();
   });
+  registerRequestContext(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     rawBody: true,

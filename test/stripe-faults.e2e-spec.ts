@@ -85,8 +85,15 @@ describe('Stripe faults (injected by the emulator, seen through the real SDK)', 
     expect(res.json()).toMatchObject({ code: 'stripe_configuration_error' });
     expect(res.body).not.toMatch(/sk_(test|live)_/);
     expect(t.logs).toContainEqual(
-      expect.objectContaining({ level: 'error', context: 'Stripe', msg: expect.stringMatching(/refused our credentials \(HTTP 401\)/) }),
+      expect.objectContaining({
+        level: 'error',
+        context: 'Stripe',
+        requestId: res.json().requestId,
+        msg: expect.stringMatching(/refused our credentials \(HTTP 401\)/),
+      }),
     );
+    // Every line the service writes while handling the request carries its id, the error filter's too.
+    expect(t.logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'Request failed', requestId: res.json().requestId }));
     expect(JSON.stringify(t.logs)).not.toMatch(/sk_test_emulator|sk_test_\*+ator/);
   });
 

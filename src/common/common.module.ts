@@ -1,9 +1,8 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { MeController } from './auth/me.controller';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
-import { RequestContextInterceptor } from './logging/request-context.interceptor';
 import { createValidationPipe } from './validation';
 
 /** Cross-cutting behaviour registered as providers, so a test that builds AppModule gets it too. */
@@ -14,7 +13,6 @@ import { createValidationPipe } from './validation';
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
-    { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
   ],
 })
 export class CommonModule {}

@@ -78,4 +78,14 @@ describe('logger redaction', () => {
     expect(JSON.parse(lines[0])).toMatchObject({ level: 'info', requestId: 'req-77', context: 'PaymentsService', msg: 'charging' });
     expect(JSON.parse(lines[1])).not.toHaveProperty('requestId');
   });
+
+  it('keeps the message of a Nest logger call with fields, and the stack of an error', async () => {
+    const { logger, lines } = capture();
+    const nest = new PinoNestLogger(logger);
+    nest.warn({ code: 'inbox_unavailable', events: 3 }, 'Inbox insert failed', 'WebhookInboxWriter');
+    nest.error('Unhandled error', 'Error: boom\n    at handler', 'Errors');
+    await flush();
+    expect(JSON.parse(lines[0])).toMatchObject({ level: 'warn', context: 'WebhookInboxWriter', code: 'inbox_unavailable', events: 3, msg: 'Inbox insert failed' });
+    expect(JSON.parse(lines[1])).toMatchObject({ level: 'error', context: 'Errors', msg: 'Unhandled error', stack: 'Error: boom\n    at handler' });
+  });
 });

@@ -65,12 +65,15 @@ export class PinoNestLogger implements LoggerService {
   private write(level: pino.Level, message: unknown, rest: unknown[]) {
     // Nest passes the context as the last string argument, and a stack before it for errors.
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
-    const stack = typeof rest[0] === 'string' && level === 'error' ? (rest.shift() as string) : undefined;
+    const isObject = message !== null && typeof message === 'object' && !(message instanceof Error);
+    // `logger.warn({ fields }, 'text')` puts the text first in rest; for a string message at error level a second string is a stack.
+    const second = typeof rest[0] === 'string' ? (rest.shift() as string) : undefined;
+    const stack = !isObject && level === 'error' ? second : undefined;
     const fields: Record<string, unknown> = { context };
     if (stack) fields.stack = stack;
     if (message instanceof Error) fields.err = message;
-    else if (message !== null && typeof message === 'object') Object.assign(fields, message);
-    const text = typeof message === 'string' ? message : message instanceof Error ? message.message : undefined;
+    else if (isObject) Object.assign(fields, message);
+    const text = typeof message === 'string' ? message : message instanceof Error ? message.message : second;
     this.logger[level](fields, text);
   }
 }
