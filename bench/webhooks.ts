@@ -291,6 +291,7 @@ interface Run {
   cpuPerEventUs?: number;
   receiverCpuPct?: number;
   loadCpuPct?: number;
+  loadCpuPerEventUs?: number;
 }
 
 function fire(url: string, seconds: number): Promise<Run> {
@@ -424,6 +425,7 @@ async function main() {
           run.cpuPerEventUs = (cpuMs * 1000) / Math.max(1, run.acked.length);
           run.receiverCpuPct = (cpuMs / (SECONDS * 1000)) * 100;
           run.loadCpuPct = ((load.user + load.system) / 1000 / (SECONDS * 1000)) * 100;
+          run.loadCpuPerEventUs = (load.user + load.system) / Math.max(1, run.acked.length);
           const committed = await countCommitted(db.url, tables[role], run.acked);
           const pgCpuPerEventUs =
             pgBefore !== null && pgAfter !== null ? ((pgAfter - pgBefore) * 1000) / Math.max(1, run.acked.length) : null;
@@ -437,7 +439,7 @@ async function main() {
     const alone = await writerAlone(db.url);
     const pad = (v: string | number, n: number) => String(v).padStart(n);
     const row = (label: string, r: Run, committed: number, pg: number | null) =>
-      `| ${label.padEnd(38)} | ${pad(r.rps.toFixed(0), 8)} | ${pad(r.p50.toFixed(0), 5)} | ${pad(r.p99.toFixed(0), 5)} | ${pad(r.max.toFixed(0), 6)} | ${pad(r.acked.length, 7)} | ${pad(committed, 9)} | ${pad(r.acked.length - committed, 4)} | ${pad(r.non2xx + r.errors, 6)} | ${pad(r.cpuPerEventUs!.toFixed(0), 8)} | ${pad(pg === null ? 'n/a' : pg.toFixed(0), 8)} |`;
+      `| ${label.padEnd(38)} | ${pad(r.rps.toFixed(0), 8)} | ${pad(r.p50.toFixed(0), 5)} | ${pad(r.p99.toFixed(0), 5)} | ${pad(r.max.toFixed(0), 6)} | ${pad(r.acked.length, 7)} | ${pad(committed, 9)} | ${pad(r.acked.length - committed, 4)} | ${pad(r.non2xx + r.errors, 6)} | ${pad(r.cpuPerEventUs!.toFixed(0), 8)} | ${pad(pg === null ? 'n/a' : pg.toFixed(0), 8)} | ${pad(r.loadCpuPerEventUs!.toFixed(0), 8)} |`;
     const total = (role: Role) => {
       const mine = rounds.filter((r) => r.role === role);
       const acked = mine.reduce((n, r) => n + r.run.acked.length, 0);
@@ -459,8 +461,8 @@ async function main() {
       `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load generator on the same machine. Database: ${db.where}`,
       `PostgreSQL: synchronous_commit=${settings[0].sc}, fsync=${settings[0].fsync} (every 200 is given after COMMIT). Pool 10 each. Service worker disabled: receiving is measured.`,
       '',
-      '| design (round)                         | events/s |   p50 |   p99 | max ms |   acked | committed | lost | errors | node µs/ev | pg µs/ev |',
-      '|----------------------------------------|----------|-------|-------|--------|---------|-----------|------|--------|----------|----------|',
+      '| design (round)                         | events/s |   p50 |   p99 | max ms |   acked | committed | lost | errors | node µs/ev | pg µs/ev | load µs/ev |',
+      '|----------------------------------------|----------|-------|-------|--------|---------|-----------|------|--------|----------|----------|----------|',
       ...rounds.map((r) =>
         row(
           `${r.role === 'naive' ? 'naive: verify + 1 INSERT/request' : 'service: verify + group commit'} (${r.round})`,

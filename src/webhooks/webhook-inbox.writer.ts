@@ -127,14 +127,19 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
     while (this.queue.length > 0 && this.inFlight < MAX_IN_FLIGHT) {
       const batch = this.queue.splice(0, MAX_BATCH);
       this.inFlight++;
-      void this.commit(batch).finally(() => {
+      void this.store(batch).then((answer) => {
         this.inFlight--;
+        // The next batch goes to PostgreSQL before this one's answers are written, so the database works
+        // while this thread answers (in bench:webhooks the machine sat ~25% idle otherwise).
         if (this.queue.length > 0) this.flush();
+        answer();
+        for (const listener of this.committedListeners) listener();
       });
     }
   }
 
-  private async commit(batch: Waiter[]): Promise<void> {
+  /** Inserts the batch; resolves (never rejects) with what answers its callers. */
+  private async store(batch: Waiter[]): Promise<() => void> {
     // The same event delivered twice within one batch needs one row; both callers get the answer.
     const unique = new Map<string, Waiter[]>();
     for (const w of batch) {
@@ -145,13 +150,12 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
     const rows = [...unique.values()].map((ws) => ws[0].row);
     try {
       await this.dataSource.query(statement(rows.length), params(rows));
-      for (const w of batch) w.resolve();
-      for (const listener of this.committedListeners) listener();
+      return () => batch.forEach((w) => w.resolve());
     } catch (error) {
       if (isDataError(error) && rows.length > 1) {
         // Store every storable row; only the offending one is refused.
-        await Promise.all([...unique.values()].map((ws) => this.commit(ws)));
-        return;
+        const answers = await Promise.all([...unique.values()].map((ws) => this.store(ws)));
+        return () => answers.forEach((answer) => answer());
       }
       this.logger.warn({ err: error, events: rows.length }, 'Inbox insert failed: answering 503 so that Stripe retries');
       const problem = new ProblemException(
@@ -161,7 +165,7 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
         {},
         { 'Retry-After': '5' },
       );
-      for (const w of batch) w.reject(problem);
+      return () => batch.forEach((w) => w.reject(problem));
     }
   }
 }
