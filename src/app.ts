@@ -5,6 +5,7 @@ import { LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
+import { useJsonBodyParser } from './common/http/json-body';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { registerRequestContext } from './common/logging/request-context';
 import type { AppConfig } from './config/configuration';
@@ -44,6 +45,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
+  useJsonBodyParser(app, BODY_LIMIT);
   setupSwagger(app);
   await app.init();
   return app;

@@ -201,7 +201,31 @@ describe('POST /v1/webhooks/stripe: who may deliver', () => {
     const res = await post(t, broken, signatureHeader(broken, WEBHOOK_SECRET));
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json().code).toBe('not_a_stripe_event');
+    // Unsigned bytes are refused before anything reads them: the signature answer, not a JSON error.
+    const unsigned = await post(t, broken, signatureHeader(broken, 'whsec_someone_else_0123456789'));
+    expect({ status: unsigned.statusCode, code: unsigned.json().code }).toEqual({ status: 400, code: 'invalid_signature' });
     expect(await query(t.db.url, 'SELECT count(*) AS n FROM webhook_events')).toEqual(before);
+  });
+
+  it('deliveries arriving together share a batch: bodies that are not events are refused alone', async () => {
+    const good = Array.from({ length: 6 }, () => event());
+    const bad = ['{"id": "evt_half", "object": "event",', JSON.stringify({ id: newEventId(), object: 'event', type: 'x', created: 1.5, livemode: false, data: { object: {} } })];
+    const results = await Promise.all([
+      ...good.map(({ body }) => post(t, body, signatureHeader(body, WEBHOOK_SECRET))),
+      ...bad.map((body) => post(t, body, signatureHeader(body, WEBHOOK_SECRET))),
+    ]);
+    expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200, 200, 400, 400]);
+    expect(results.slice(6).map((r) => r.json().code)).toEqual(['not_a_stripe_event', 'not_a_stripe_event']);
+    for (const { e } of good) expect(await rows(e.id)).toBe('1');
+  });
+
+  it('an event of the other mode (livemode true under a test key) -> 200, stored as ignored with the reason', async () => {
+    const e = stripeEvent('payment_intent.succeeded', { id: 'pi_live_mode', object: 'payment_intent' }, { livemode: true });
+    const body = JSON.stringify(e);
+    expect((await post(t, body, signatureHeader(body, WEBHOOK_SECRET))).statusCode).toBe(200);
+    const [row] = await query(t.db.url, 'SELECT livemode, status, note FROM webhook_events WHERE id = $1', [e.id]);
+    expect(row).toEqual({ livemode: true, status: 'ignored', note: 'livemode true does not match the configured test key' });
   });
 
   it('299 s old and 299 s in the future are still inside the tolerance', async () => {

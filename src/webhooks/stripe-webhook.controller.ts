@@ -4,6 +4,7 @@ import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../common/auth/public.decorator';
 import { ProblemException } from '../common/errors/problem';
+import { JsonBodyRouteConfig } from '../common/http/json-body';
 import { RequestContextRouteConfig } from '../common/logging/request-context';
 import { isStripeEvent } from './stripe-event';
 import { StripeSignatureGuard } from './stripe-signature.guard';
@@ -28,16 +29,27 @@ export class StripeWebhookController {
   @UseGuards(StripeSignatureGuard)
   // Nothing logged here belongs to one delivery (the inbox logs per batch; refusals are answered, not
   // logged), and a request context costs this hot route a third of its CPU on Node 20 (see request-context.ts).
-  @RouteConfig({ requestContext: false } satisfies RequestContextRouteConfig)
+  // Unauthenticated bytes are never parsed: the guard checks the signature over the raw body first.
+  @RouteConfig({ requestContext: false, parseJson: false } satisfies RequestContextRouteConfig & JsonBodyRouteConfig)
   @ApiOperation({
     summary:
       'Stripe delivers events here (authenticated by Stripe-Signature, not an API key): stored, answered 200, processed asynchronously',
   })
   @ApiHeader({ name: 'Stripe-Signature', required: true, description: 't=<unix>,v1=<hex HMAC-SHA256 of "t.rawBody">' })
   async receive(@Req() request: FastifyRequest & { rawBody?: Buffer }): Promise<{ received: true }> {
-    const event = request.body;
+    // Parsed only now that the signature over these bytes is known to be Stripe's.
+    const payload = (request.rawBody as Buffer).toString('utf8');
+    const event = parseJson(payload);
     if (!isStripeEvent(event)) throw new ProblemException(400, 'not_a_stripe_event', 'The signed body is not a Stripe event.');
-    await this.inbox.write(toInboxRow(event, (request.rawBody as Buffer).toString('utf8'), this.stripe.livemode, 'webhook'));
+    await this.inbox.write(toInboxRow(event, payload, this.stripe.livemode, 'webhook'));
     return { received: true };
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

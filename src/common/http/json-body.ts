@@ -1,0 +1,23 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
+
+/** Fastify route config (Nest: `@RouteConfig({ parseJson: false })`) for routes that take their JSON as raw bytes. */
+export interface JsonBodyRouteConfig {
+  parseJson?: boolean;
+}
+
+type Done = (error: Error | null, body?: unknown) => void;
+
+/**
+ * application/json as Fastify parses it (prototype-poisoning checks, same errors), with the raw bytes
+ * kept on `request.rawBody` (Nest's rawBody option), except that a route with `parseJson: false` gets
+ * the bytes only: the webhook receiver verifies a signature over them before anything reads them (an
+ * unsigned 5 MB body costs a hash, not a parse), then parses them itself.
+ */
+export function useJsonBodyParser(app: NestFastifyApplication, bodyLimit: number): void {
+  const parse = app.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
+  app.useBodyParser('application/json', { bodyLimit }, (request: FastifyRequest, body: Buffer, done: Done) => {
+    if ((request.routeOptions.config as JsonBodyRouteConfig).parseJson === false) return done(null, undefined);
+    parse(request, body as unknown as string, done);
+  });
+}
