@@ -133,7 +133,6 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
         // while this thread answers (in bench:webhooks the machine sat ~25% idle otherwise).
         if (this.queue.length > 0) this.flush();
         answer();
-        for (const listener of this.committedListeners) listener();
       });
     }
   }
@@ -150,7 +149,10 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
     const rows = [...unique.values()].map((ws) => ws[0].row);
     try {
       await this.dataSource.query(statement(rows.length), params(rows));
-      return () => batch.forEach((w) => w.resolve());
+      return () => {
+        for (const w of batch) w.resolve();
+        for (const listener of this.committedListeners) listener();
+      };
     } catch (error) {
       if (isDataError(error) && rows.length > 1) {
         // Store every storable row; only the offending one is refused.
