@@ -220,6 +220,21 @@ describe('POST /v1/webhooks/stripe: who may deliver', () => {
     for (const { e } of good) expect(await rows(e.id)).toBe('1');
   });
 
+  it('13 deliveries at once (a batch padded to a prepared size with copies) -> 13 rows, each with its own body', async () => {
+    const events = Array.from({ length: 13 }, () => event());
+    const [{ n: before }] = await query<{ n: number }>(t.db.url, 'SELECT count(*)::int AS n FROM webhook_events');
+    const results = await Promise.all(events.map(({ body }) => post(t, body, signatureHeader(body, WEBHOOK_SECRET))));
+    expect(results.map((r) => r.statusCode)).toEqual(Array(13).fill(200));
+    const stored = await query(
+      t.db.url,
+      `SELECT id, payload->>'id' AS "eventId", payload->'data'->'object'->>'id' AS "objectId" FROM webhook_events WHERE id = ANY($1) ORDER BY id COLLATE "C"`,
+      [events.map(({ e }) => e.id)],
+    );
+    const expected = events.map(({ e }) => ({ id: e.id, eventId: e.id, objectId: (e.data.object as { id: string }).id }));
+    expect(stored).toEqual(expected.sort((a, b) => (a.id < b.id ? -1 : 1)));
+    expect(await query(t.db.url, 'SELECT count(*)::int AS n FROM webhook_events')).toEqual([{ n: before + 13 }]);
+  });
+
   it('an event of the other mode (livemode true under a test key) -> 200, stored as ignored with the reason', async () => {
     const e = stripeEvent('payment_intent.succeeded', { id: 'pi_live_mode', object: 'payment_intent' }, { livemode: true });
     const body = JSON.stringify(e);
