@@ -7,7 +7,7 @@ import { ProblemException } from '../common/errors/problem';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
 import { canonicalJson } from '../common/idempotency/canonical-json';
 import { completeOperationIn, operationContext } from '../common/idempotency/operation-context';
-import { preparedQuery } from '../common/idempotency/prepared-query';
+import { preparedQuery } from '../database/prepared-query';
 import { CustomersService } from '../customers/customers.service';
 import { CreatePaymentDto } from './dto/create-payment.dto';
 import { CancelPaymentDto, CapturePaymentDto, ConfirmPaymentDto, ListPaymentsQuery } from './dto/payment-actions.dto';

@@ -1,9 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { ProblemException } from '../common/errors/problem';
+import { preparedQuery } from '../database/prepared-query';
 import { objectIdOf, StripeEventEnvelope } from './stripe-event';
 
 export interface InboxRow {
@@ -152,15 +151,13 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
 
   /** One statement, hence its own transaction: the rows are committed once it returns. */
   private async insert(rows: InboxRow[]): Promise<void> {
-    // The driver's pool, not DataSource.query: TypeORM cannot name a statement.
-    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
     const size = SIZE_CLASSES.find((s) => s >= rows.length);
     if (size === undefined) {
-      await pool.query(statement(rows.length, false), params(rows));
+      await this.dataSource.query(statement(rows.length, false), params(rows));
       return;
     }
     const copies = new Array<InboxRow>(size - rows.length).fill(rows[rows.length - 1]);
-    await pool.query({ name: `webhook_inbox_insert_${size}`, text: padded.get(size)!, values: params(rows.concat(copies)) });
+    await preparedQuery(this.dataSource, `webhook_inbox_insert_${size}`, padded.get(size)!, params(rows.concat(copies)));
   }
 
   /** Inserts the batch; resolves (never rejects) with what answers its callers. */

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { canonicalJson } from './canonical-json';
-import { preparedQuery } from './prepared-query';
+import { preparedQuery } from '../../database/prepared-query';
 
 /** How long a request owns its key before another instance may take over (a crashed owner never finishes). */
 export const LEASE_SECONDS = 60;
