@@ -338,12 +338,19 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
     const first = (await t.request({ url: '/v1/webhooks/events?status=processed&limit=2' })).json();
     expect(first.data).toHaveLength(2);
     expect(first.hasMore).toBe(true);
+    expect(first.nextCursor).toBe(first.data[1].id);
     expect(first.data[0].payload).toBeUndefined();
-    const next = (await t.request({ url: `/v1/webhooks/events?status=processed&limit=2&starting_after=${first.data[1].id}` })).json();
+    const next = (await t.request({ url: `/v1/webhooks/events?status=processed&limit=2&startingAfter=${first.nextCursor}` })).json();
     expect(next.data.map((e: { id: string }) => e.id)).not.toContain(first.data[0].id);
     expect(next.data.map((e: { id: string }) => e.id)).not.toContain(first.data[1].id);
     expect(new Date(next.data[0].receivedAt).getTime()).toBeLessThanOrEqual(new Date(first.data[1].receivedAt).getTime());
     expect((await t.request({ url: '/v1/webhooks/events?status=bogus' })).statusCode).toBe(400);
+    const unknownCursor = await t.request({ url: '/v1/webhooks/events?startingAfter=evt_never_stored' });
+    expect({ status: unknownCursor.statusCode, code: unknownCursor.json().code, errors: unknownCursor.json().errors }).toEqual({
+      status: 400,
+      code: 'invalid_cursor',
+      errors: [{ field: 'startingAfter', message: 'unknown id' }],
+    });
 
     const retried = await t.request({ method: 'POST', url: `/v1/webhooks/events/${broken.id}/retry` });
     expect(retried.statusCode).toBe(200);

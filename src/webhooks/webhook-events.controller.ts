@@ -19,8 +19,8 @@ export class WebhookEventsController {
   @ApiOperation({ summary: 'List inbox events, newest first (filter by status, e.g. failed = the dead letters)' })
   @ApiOkResponse({ type: WebhookEventListResponse })
   async list(@Query() query: ListWebhookEventsDto): Promise<WebhookEventListResponse> {
-    const { data, hasMore } = await this.events.list(query);
-    return { data: data.map(toWebhookEventResponse), hasMore };
+    const page = await this.events.list(query);
+    return { ...page, data: page.data.map(toWebhookEventResponse) };
   }
 
   @Get(':id')

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { entityFromRow } from '../database/entity-from-row';
 import { ProblemException } from '../common/errors/problem';
+import { Page, paginate } from '../common/http/pagination';
 import { ListWebhookEventsDto } from './dto/list-webhook-events.dto';
 import { WebhookEventEntity } from './webhook-event.entity';
 import { WebhookWorker } from './webhook-worker.service';
@@ -18,25 +19,14 @@ export class WebhookEventsService {
   ) {}
 
   /** Newest first, keyset-paginated by (received_at, id); payloads are left out of lists. */
-  async list(filter: ListWebhookEventsDto): Promise<{ data: WebhookEventEntity[]; hasMore: boolean }> {
-    const limit = filter.limit ?? 20;
+  list(filter: ListWebhookEventsDto): Promise<Page<WebhookEventEntity>> {
     const q = this.events
       .createQueryBuilder('e')
       .select(['e.id', 'e.type', 'e.status', 'e.source', 'e.livemode', 'e.apiVersion', 'e.objectId', 'e.stripeCreated', 'e.attempts'])
-      .addSelect(['e.nextAttemptAt', 'e.lastError', 'e.note', 'e.receivedAt', 'e.processedAt'])
-      .orderBy('e.receivedAt', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .limit(limit + 1);
+      .addSelect(['e.nextAttemptAt', 'e.lastError', 'e.note', 'e.receivedAt', 'e.processedAt']);
     if (filter.status) q.andWhere('e.status = :status', { status: filter.status });
     if (filter.type) q.andWhere('e.type = :type', { type: filter.type });
-    if (filter.starting_after) {
-      const cursor = await this.events.findOne({ where: { id: filter.starting_after }, select: { id: true, receivedAt: true } });
-      if (!cursor)
-        throw new ProblemException(400, 'invalid_cursor', `starting_after ${filter.starting_after} is not an event in the inbox.`);
-      q.andWhere('(e.received_at, e.id) < (:receivedAt, :id)', { receivedAt: cursor.receivedAt, id: cursor.id });
-    }
-    const rows = await q.getMany();
-    return { data: rows.slice(0, limit), hasMore: rows.length > limit };
+    return paginate(q, filter, 'receivedAt');
   }
 
   async get(id: string): Promise<WebhookEventEntity> {

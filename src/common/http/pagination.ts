@@ -19,22 +19,30 @@ export class ListQueryDto {
   startingAfter?: string;
 }
 
+/** What paginate() needs of a list query: lists with their own cursor format declare these themselves. */
+export interface PageQuery {
+  limit: number;
+  startingAfter?: string;
+}
+
 export interface Page<T> {
   data: T[];
   hasMore: boolean;
   nextCursor: string | null;
 }
 
-/** Newest first (created_at desc, id desc); the cursor is the id of the last object already seen. */
-export async function paginate<E extends ObjectLiteral & { id: string; createdAt: Date }>(
+/** Newest first (`by` desc, then id desc); the cursor is the id of the last object already seen. */
+export async function paginate<E extends ObjectLiteral & { id: string }>(
   qb: SelectQueryBuilder<E>,
-  query: ListQueryDto,
+  query: PageQuery,
+  by: keyof E & string = 'createdAt',
 ): Promise<Page<E>> {
   const alias = qb.alias;
+  const order = `${alias}.${by}`;
   if (query.startingAfter) {
     const cursor = await qb
       .clone()
-      .select([`${alias}.id`, `${alias}.createdAt`])
+      .select([`${alias}.id`, order])
       .where(`${alias}.id = :cursor`, { cursor: query.startingAfter })
       .getOne();
     if (!cursor)
@@ -43,13 +51,13 @@ export async function paginate<E extends ObjectLiteral & { id: string; createdAt
       });
     qb.andWhere(
       new Brackets((w) =>
-        w.where(`${alias}.createdAt < :cursorCreated`).orWhere(`${alias}.createdAt = :cursorCreated AND ${alias}.id < :cursorId`),
+        w.where(`${order} < :cursorAt`).orWhere(`${order} = :cursorAt AND ${alias}.id < :cursorId`),
       ),
-      { cursorCreated: cursor.createdAt, cursorId: cursor.id },
+      { cursorAt: cursor[by], cursorId: cursor.id },
     );
   }
   const rows = await qb
-    .orderBy(`${alias}.createdAt`, 'DESC')
+    .orderBy(order, 'DESC')
     .addOrderBy(`${alias}.id`, 'DESC')
     .take(query.limit + 1)
     .getMany();

@@ -20,10 +20,11 @@ export class ListWebhookEventsDto {
   @IsInt()
   @Min(1)
   @Max(100)
-  limit?: number;
+  limit = 20;
 
-  @ApiPropertyOptional({ description: 'Cursor: the id of the last event of the previous page (newest first)' })
+  // Not ListQueryDto: the cursor is a Stripe event id, not a UUID.
+  @ApiPropertyOptional({ example: 'evt_1PqR...', description: 'Our id of the last event of the previous page (newest first)' })
   @IsOptional()
   @Matches(/^evt_[A-Za-z0-9_]{1,250}$/)
-  starting_after?: string;
+  startingAfter?: string;
 }

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PageDto } from '../../common/http/pagination';
 import { WEBHOOK_EVENT_STATUSES, type WebhookEventEntity, type WebhookEventStatus } from '../webhook-event.entity';
 
 export class WebhookEventResponse {
@@ -37,12 +38,7 @@ export class WebhookEventDetailResponse extends WebhookEventResponse {
   payload: Record<string, unknown>;
 }
 
-export class WebhookEventListResponse {
-  @ApiProperty({ type: [WebhookEventResponse] })
-  data: WebhookEventResponse[];
-  @ApiProperty()
-  hasMore: boolean;
-}
+export class WebhookEventListResponse extends PageDto(WebhookEventResponse) {}
 
 export function toWebhookEventResponse(e: WebhookEventEntity): WebhookEventResponse {
   return {
