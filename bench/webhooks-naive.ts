@@ -35,9 +35,10 @@ export async function startNaiveReceiver(options: {
         created: number;
         data: { object: { id: string } };
       };
+      // A copy of the inbox table (payload json); each parameter takes its column's type.
       await dataSource.query(
         `INSERT INTO naive_webhook_events (id, type, livemode, api_version, stripe_created, object_id, payload, status, source)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, 'pending', 'webhook') ON CONFLICT (id) DO NOTHING`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 'webhook') ON CONFLICT (id) DO NOTHING`,
         [
           event.id,
           event.type,

@@ -5,6 +5,7 @@ import { Subscriptions1795900000000 } from './migrations/1795900000000-subscript
 import { StripeSyncedAt1795950000000 } from './migrations/1795950000000-stripe-synced-at';
 import { WebhookPayloadLz41795960000000 } from './migrations/1795960000000-webhook-payload-lz4';
 import { SubscriptionsSyncedAt1796000000000 } from './migrations/1796000000000-subscriptions-synced-at';
+import { WebhookPayloadJson1796100000000 } from './migrations/1796100000000-webhook-payload-json';
 
 // Listed explicitly rather than globbed, so the same list works compiled, under Jest and in the CLI.
 // `npm run migration:generate -- src/database/migrations/<name>` writes a new file: add it here.
@@ -16,4 +17,5 @@ export const migrations = [
   StripeSyncedAt1795950000000,
   WebhookPayloadLz41795960000000,
   SubscriptionsSyncedAt1796000000000,
+  WebhookPayloadJson1796100000000,
 ];

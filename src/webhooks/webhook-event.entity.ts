@@ -25,7 +25,8 @@ export class WebhookEventEntity {
   @Column({ name: 'object_id', type: 'text', nullable: true })
   objectId: string | null;
 
-  @Column({ type: 'jsonb' })
+  /** The event as Stripe sent it (json keeps the received text; see migration 1796100000000). */
+  @Column({ type: 'json' })
   payload: Record<string, unknown>;
 
   @Column({ type: 'text' })

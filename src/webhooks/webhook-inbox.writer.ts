@@ -53,7 +53,7 @@ const MAX_IN_FLIGHT = 1;
 // copies), so that a few named statements cover every batch: PostgreSQL parses and plans each one once per
 // connection instead of once per batch. In bench:webhooks that cut PostgreSQL's CPU per event by about a
 // fifth. Exact sizes would need up to 8 MB of plans per connection for 1..64; these classes need ~2 MB and
-// waste at most a third of a batch on copies (a jsonb parse and an index probe each, ~7 µs).
+// waste at most a third of a batch on copies (a JSON check and an index probe each).
 // Named statements live on the server connection: a PgBouncer in transaction mode in front of PostgreSQL
 // must track them (1.21+, max_prepared_statements > 0).
 const SIZE_CLASSES = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128];
@@ -62,7 +62,7 @@ function statement(count: number, returning: boolean): string {
   const tuples: string[] = [];
   for (let r = 0; r < count; r++) {
     const b = r * COLUMNS;
-    tuples.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::jsonb, $${b + 8}, $${b + 9}, $${b + 10})`);
+    tuples.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::json, $${b + 8}, $${b + 9}, $${b + 10})`);
   }
   return (
     `INSERT INTO webhook_events (id, type, livemode, api_version, stripe_created, object_id, payload, status, note, source) ` +
@@ -79,7 +79,7 @@ function params(rows: InboxRow[]): unknown[] {
   return out;
 }
 
-// SQLSTATE class 22 (data exception: a body Postgres cannot store, e.g. \u0000 in jsonb) concerns one row, not the batch.
+// SQLSTATE class 22 (data exception: a value PostgreSQL cannot store, e.g. a NUL character in `type`) concerns one row, not the batch.
 const isDataError = (error: unknown) =>
   typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('22');
 
