@@ -235,6 +235,20 @@ describe('POST /v1/webhooks/stripe: who may deliver', () => {
     expect(await query(t.db.url, 'SELECT count(*)::int AS n FROM webhook_events')).toEqual([{ n: before + 13 }]);
   });
 
+  it('an event PostgreSQL cannot store (a NUL in its type) -> 400 unstorable_event; the rest of its batch is stored', async () => {
+    const good = Array.from({ length: 3 }, () => event());
+    const nul = stripeEvent('payment_intent.\u0000succeeded', { id: 'pi_nul', object: 'payment_intent' });
+    const nulBody = JSON.stringify(nul);
+    const results = await Promise.all(
+      [...good.map(({ body }) => body), nulBody].map((body) => post(t, body, signatureHeader(body, WEBHOOK_SECRET))),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200, 400]);
+    expect(results[3].json()).toMatchObject({ status: 400, code: 'unstorable_event' });
+    expect(results[3].json().detail).toMatch(/0x00/);
+    for (const { e } of good) expect(await rows(e.id)).toBe('1');
+    expect(await rows(nul.id)).toBe('0');
+  });
+
   it('an event of the other mode (livemode true under a test key) -> 200, stored as ignored with the reason', async () => {
     const e = stripeEvent('payment_intent.succeeded', { id: 'pi_live_mode', object: 'payment_intent' }, { livemode: true });
     const body = JSON.stringify(e);

@@ -182,6 +182,12 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
         const answers = await Promise.all([...unique.values()].map((ws) => this.store(ws)));
         return () => answers.forEach((answer) => answer());
       }
+      if (isDataError(error)) {
+        // Retrying cannot help, so no 503: the sender learns what PostgreSQL refused.
+        this.logger.warn({ err: error, eventId: rows[0].id }, 'Inbox refused an event it cannot store');
+        const problem = new ProblemException(400, 'unstorable_event', `The event cannot be stored: ${(error as Error).message}.`);
+        return () => batch.forEach((w) => w.reject(problem));
+      }
       this.logger.warn({ err: error, events: rows.length }, 'Inbox insert failed: answering 503 so that Stripe retries');
       const problem = new ProblemException(
         503,
