@@ -220,6 +220,20 @@ describe('POST /v1/webhooks/stripe: who may deliver', () => {
     for (const { e } of good) expect(await rows(e.id)).toBe('1');
   });
 
+  it('the inbox keeps the exact text that was signed (a json column, lz4-compressed where the server has lz4)', async () => {
+    const { e, body } = event();
+    expect((await post(t, body, signatureHeader(body, WEBHOOK_SECRET))).statusCode).toBe(200);
+    const [row] = await query<{ payload: string }>(t.db.url, 'SELECT payload::text AS payload FROM webhook_events WHERE id = $1', [e.id]);
+    expect(row.payload).toBe(body);
+    const [column] = await query(
+      t.db.url,
+      `SELECT atttypid::regtype::text AS type, attcompression = 'l' AS lz4,
+              (SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression') AS "serverHasLz4"
+         FROM pg_attribute WHERE attrelid = 'webhook_events'::regclass AND attname = 'payload'`,
+    );
+    expect(column).toEqual({ type: 'json', lz4: column.serverHasLz4, serverHasLz4: expect.any(Boolean) });
+  });
+
   it('13 deliveries at once (a batch padded to a prepared size with copies) -> 13 rows, each with its own body', async () => {
     const events = Array.from({ length: 13 }, () => event());
     const [{ n: before }] = await query<{ n: number }>(t.db.url, 'SELECT count(*)::int AS n FROM webhook_events');
