@@ -210,7 +210,10 @@ describe('POST /v1/webhooks/stripe: who may deliver', () => {
 
   it('deliveries arriving together share a batch: bodies that are not events are refused alone', async () => {
     const good = Array.from({ length: 6 }, () => event());
-    const bad = ['{"id": "evt_half", "object": "event",', JSON.stringify({ id: newEventId(), object: 'event', type: 'x', created: 1.5, livemode: false, data: { object: {} } })];
+    const bad = [
+      '{"id": "evt_half", "object": "event",',
+      JSON.stringify({ id: newEventId(), object: 'event', type: 'x', created: 1.5, livemode: false, data: { object: {} } }),
+    ];
     const results = await Promise.all([
       ...good.map(({ body }) => post(t, body, signatureHeader(body, WEBHOOK_SECRET))),
       ...bad.map((body) => post(t, body, signatureHeader(body, WEBHOOK_SECRET))),

@@ -177,12 +177,12 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
         for (const listener of this.committedListeners) listener();
       };
     } catch (error) {
-      if (isDataError(error) && rows.length > 1) {
-        // Store every storable row; only the offending one is refused.
-        const answers = await Promise.all([...unique.values()].map((ws) => this.store(ws)));
-        return () => answers.forEach((answer) => answer());
-      }
       if (isDataError(error)) {
+        if (rows.length > 1) {
+          // Store every storable row; only the offending one is refused.
+          const answers = await Promise.all([...unique.values()].map((ws) => this.store(ws)));
+          return () => answers.forEach((answer) => answer());
+        }
         // Retrying cannot help, so no 503: the sender learns what PostgreSQL refused.
         this.logger.warn({ err: error, eventId: rows[0].id }, 'Inbox refused an event it cannot store');
         const problem = new ProblemException(400, 'unstorable_event', `The event cannot be stored: ${(error as Error).message}.`);

@@ -4,7 +4,8 @@ import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { Brackets, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { ProblemException } from '../errors/problem';
 
-export class ListQueryDto {
+/** The page size of every list; each list's cursor format is its own (see ListQueryDto). */
+export class PageLimitDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
@@ -12,7 +13,10 @@ export class ListQueryDto {
   @Min(1)
   @Max(100)
   limit = 20;
+}
 
+/** Lists of our own objects: the cursor is one of our UUIDs. */
+export class ListQueryDto extends PageLimitDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Our id of the last object of the previous page' })
   @IsOptional()
   @IsUUID()
@@ -49,12 +53,10 @@ export async function paginate<E extends ObjectLiteral & { id: string }>(
       throw new ProblemException(400, 'invalid_cursor', 'startingAfter does not name an object of this list.', {
         errors: [{ field: 'startingAfter', message: 'unknown id' }],
       });
-    qb.andWhere(
-      new Brackets((w) =>
-        w.where(`${order} < :cursorAt`).orWhere(`${order} = :cursorAt AND ${alias}.id < :cursorId`),
-      ),
-      { cursorAt: cursor[by], cursorId: cursor.id },
-    );
+    qb.andWhere(new Brackets((w) => w.where(`${order} < :cursorAt`).orWhere(`${order} = :cursorAt AND ${alias}.id < :cursorId`)), {
+      cursorAt: cursor[by],
+      cursorId: cursor.id,
+    });
   }
   const rows = await qb
     .orderBy(order, 'DESC')

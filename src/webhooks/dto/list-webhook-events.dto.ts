@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import { PageLimitDto } from '../../common/http/pagination';
 import { WEBHOOK_EVENT_STATUSES, type WebhookEventStatus } from '../webhook-event.entity';
 
-export class ListWebhookEventsDto {
+export class ListWebhookEventsDto extends PageLimitDto {
   @ApiPropertyOptional({ enum: WEBHOOK_EVENT_STATUSES, description: 'Only events in this state' })
   @IsOptional()
   @IsIn(WEBHOOK_EVENT_STATUSES)
@@ -13,14 +13,6 @@ export class ListWebhookEventsDto {
   @IsOptional()
   @Matches(/^[a-z_.]{1,200}$/)
   type?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit = 20;
 
   // Not ListQueryDto: the cursor is a Stripe event id, not a UUID.
   @ApiPropertyOptional({ example: 'evt_1PqR...', description: 'Our id of the last event of the previous page (newest first)' })
