@@ -79,6 +79,15 @@ describe('logger redaction', () => {
     expect(JSON.parse(lines[1])).not.toHaveProperty('requestId');
   });
 
+  it('writes the request id once on the lines of a request logger that binds it (Fastify access lines)', async () => {
+    const { logger, lines } = capture();
+    const requestLog = logger.child({ requestId: 'req-88' });
+    requestContext.run({ requestId: 'req-88' }, () => requestLog.info('request completed'));
+    await flush();
+    expect(lines[0].match(/"requestId"/g)).toEqual(['"requestId"']);
+    expect(JSON.parse(lines[0])).toMatchObject({ requestId: 'req-88', msg: 'request completed' });
+  });
+
   it('keeps the message of a Nest logger call with fields, and the stack of an error', async () => {
     const { logger, lines } = capture();
     const nest = new PinoNestLogger(logger);

@@ -24,20 +24,23 @@ function redacting(destination: DestinationStream, redactor: Redactor): Destinat
 
 /** The one pino logger of the process: JSON lines, request id on each, secrets scrubbed. */
 export function createLogger({ level, secrets = [], destination }: LoggerOptions): Logger {
-  return pino(
+  const root: Logger = pino(
     {
       level,
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: SECRET_PATHS, censor: '[REDACTED]' },
       formatters: { level: (label) => ({ level: label }) },
-      mixin() {
-        const ctx = requestContext.getStore();
+      // Only the root logger (services, Nest) needs the id from the context: the only children are
+      // Fastify's request loggers, which bind it themselves (else every access line had it twice).
+      mixin(_fields, _level, logger) {
+        const ctx = logger === root ? requestContext.getStore() : undefined;
         return ctx ? { requestId: ctx.requestId } : {};
       },
     },
     redacting(destination ?? pino.destination({ dest: 1, sync: false }), new Redactor(secrets)),
   );
+  return root;
 }
 /** Routes Nest's own logging (and `new Logger(Context)` in services) through pino. */
 export class PinoNestLogger implements LoggerService {
