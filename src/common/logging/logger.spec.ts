@@ -94,7 +94,18 @@ describe('logger redaction', () => {
     nest.warn({ code: 'inbox_unavailable', events: 3 }, 'Inbox insert failed', 'WebhookInboxWriter');
     nest.error('Unhandled error', 'Error: boom\n    at handler', 'Errors');
     await flush();
-    expect(JSON.parse(lines[0])).toMatchObject({ level: 'warn', context: 'WebhookInboxWriter', code: 'inbox_unavailable', events: 3, msg: 'Inbox insert failed' });
-    expect(JSON.parse(lines[1])).toMatchObject({ level: 'error', context: 'Errors', msg: 'Unhandled error', stack: 'Error: boom\n    at handler' });
+    expect(JSON.parse(lines[0])).toMatchObject({
+      level: 'warn',
+      context: 'WebhookInboxWriter',
+      code: 'inbox_unavailable',
+      events: 3,
+      msg: 'Inbox insert failed',
+    });
+    expect(JSON.parse(lines[1])).toMatchObject({
+      level: 'error',
+      context: 'Errors',
+      msg: 'Unhandled error',
+      stack: 'Error: boom\n    at handler',
+    });
   });
 });

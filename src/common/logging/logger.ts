@@ -11,7 +11,15 @@ export interface LoggerOptions {
 }
 
 // Header values that are secret by name whatever their shape (pino walks only these paths: cheap).
-const SECRET_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', '*.authorization', '*.client_secret', '*.clientSecret'];
+const SECRET_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  '*.authorization',
+  '*.client_secret',
+  '*.clientSecret',
+];
 
 /**
  * Scrubs each finished JSON line before it is written: whatever a line holds (messages, serialized
