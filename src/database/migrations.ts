@@ -6,6 +6,7 @@ import { StripeSyncedAt1795950000000 } from './migrations/1795950000000-stripe-s
 import { WebhookPayloadLz41795960000000 } from './migrations/1795960000000-webhook-payload-lz4';
 import { SubscriptionsSyncedAt1796000000000 } from './migrations/1796000000000-subscriptions-synced-at';
 import { WebhookPayloadJson1796100000000 } from './migrations/1796100000000-webhook-payload-json';
+import { DomainEvents1796200000000 } from './migrations/1796200000000-domain-events';
 
 // Listed explicitly rather than globbed, so the same list works compiled, under Jest and in the CLI.
 // `npm run migration:generate -- src/database/migrations/<name>` writes a new file: add it here.
@@ -18,4 +19,5 @@ export const migrations = [
   WebhookPayloadLz41795960000000,
   SubscriptionsSyncedAt1796000000000,
   WebhookPayloadJson1796100000000,
+  DomainEvents1796200000000,
 ];

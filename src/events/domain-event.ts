@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+
+/** Our own event, as the feed, signed webhooks and NATS carry it. */
+export interface DomainEvent<T = unknown> {
+  id: string;
+  type: string;
+  createdAt: string;
+  data: { object: T };
+  previous: { status?: string | null; [field: string]: unknown } | null;
+}
+
+export interface NewDomainEvent<T = unknown> {
+  /** e.g. `payment.succeeded` */
+  type: string;
+  /** e.g. `payment`; with objectId, the key that orders an object's events for every consumer. */
+  objectType: string;
+  /** Our id of the object (the uuid the GET route takes). */
+  objectId: string;
+  /** Exactly what the object's GET route returns. */
+  object: T;
+  previous?: DomainEvent['previous'];
+}
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** `evt_` + 26 base32 characters: time-ordered prefix (ms), random tail. */
+export function newDomainEventId(now = Date.now()): string {
+  let time = '';
+  for (let t = now, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = ALPHABET[t % 32] + time;
+  const random = Array.from(randomBytes(16), (b) => ALPHABET[b % 32]).join('');
+  return `evt_${time}${random}`;
+}
+
+/**
+ * Writes events into the outbox with `manager`, which MUST be the transaction that makes the change
+ * (the caller's EntityManager inside `transaction()`), so a rollback takes the events with it.
+ */
+export async function recordDomainEvents(manager: EntityManager, events: NewDomainEvent[]): Promise<DomainEvent[]> {
+  if (!events.length) return [];
+  const now = new Date();
+  const written = events.map<DomainEvent>((e) => ({
+    id: newDomainEventId(now.getTime()),
+    type: e.type,
+    createdAt: now.toISOString(),
+    data: { object: e.object },
+    previous: e.previous ?? null,
+  }));
+  const values: unknown[] = [];
+  const rows = written.map((event, i) => {
+    values.push(event.id, event.type, events[i].objectType, events[i].objectId, JSON.stringify(event), now);
+    const b = i * 6;
+    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::jsonb, $${b + 6})`;
+  });
+  await manager.query(
+    `INSERT INTO domain_events (id, type, object_type, object_id, payload, created_at) VALUES ${rows.join(', ')}`,
+    values,
+  );
+  return written;
+}
