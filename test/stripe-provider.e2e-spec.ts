@@ -18,14 +18,18 @@ describe('Stripe provider (libs/stripe)', () => {
     try {
       const context = t.app.get(StripeContext);
       await context.webhookEndpointReady;
-      expect(context).toMatchObject({ mode: 'sandbox', livemode: false, publishableKey: null });
+      expect(context).toMatchObject({ mode: 'sandbox', livemode: false, publishableKey: 'pk_test_emulator' });
       const endpoints = (await (
         await fetch(`${context.emulatorUrl}/v1/webhook_endpoints`, { headers: { authorization: 'Bearer sk_test_emulator' } })
       ).json()) as { data: unknown[] };
       expect(endpoints.data).toEqual([expect.objectContaining({ url: `${t.url}/v1/webhooks/stripe`, enabled_events: ['*'] })]);
       expect(context.webhookSecrets).toEqual([expect.stringMatching(/^whsec_/)]);
       expect(t.logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: expect.stringContaining('No real money moves') }));
-      expect((await t.request({ url: '/v1/config' })).json()).toEqual({ publishableKey: null, sandbox: true, livemode: false });
+      expect((await t.request({ url: '/v1/config' })).json()).toEqual({
+        publishableKey: 'pk_test_emulator',
+        sandbox: true,
+        livemode: false,
+      });
     } finally {
       await t.close();
     }

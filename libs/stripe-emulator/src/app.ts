@@ -11,6 +11,7 @@ import { completeAuthentication } from './resources/payment-flow';
 import { registerPaymentIntents } from './resources/payment-intents';
 import { registerPaymentMethods } from './resources/payment-methods';
 import { registerProductsAndPrices } from './resources/products-prices';
+import { completeSetupAuthentication, registerSetupIntents } from './resources/setup-intents';
 import { registerRefunds, settleRefund } from './resources/refunds';
 import { advanceSubscription, registerSubscriptions } from './resources/subscriptions';
 import { registerWebhookEndpoints } from './resources/webhook-endpoints';
@@ -22,6 +23,7 @@ export function createEmulatorServer(em: Emulator): http.Server {
   registerCustomers(router, em);
   registerPaymentMethods(router, em);
   registerPaymentIntents(router, em);
+  registerSetupIntents(router, em);
   registerCharges(router, em);
   registerRefunds(router, em);
   registerProductsAndPrices(router, em);
@@ -32,20 +34,20 @@ export function createEmulatorServer(em: Emulator): http.Server {
 
   const actions: TestActions = {
     authenticate(intentId, success) {
-      const pi = em.store.find(intentId, 'payment_intent', 'intent');
-      if (pi.status !== 'requires_action') {
+      const setup = em.store.get(intentId)?.object === 'setup_intent';
+      const intent = em.store.find(intentId, setup ? 'setup_intent' : 'payment_intent', 'intent');
+      if (intent.status !== 'requires_action') {
         throw new StripeApiError(
           400,
-          `This PaymentIntent is not awaiting authentication; its status is ${pi.status}.`,
-          {
-            code: 'payment_intent_unexpected_state',
-          },
+          `This ${setup ? 'SetupIntent' : 'PaymentIntent'} is not awaiting authentication; its status is ${intent.status}.`,
+          { code: `${intent.object}_unexpected_state` },
         );
       }
-      const returnUrl: string | null = em.store.meta(pi.id).returnUrl ?? null;
-      completeAuthentication(em, pi, em.store.find(pi.payment_method, 'payment_method'), success);
+      const returnUrl: string | null = em.store.meta(intent.id).returnUrl ?? null;
+      if (setup) completeSetupAuthentication(em, intent, success);
+      else completeAuthentication(em, intent, em.store.find(intent.payment_method, 'payment_method'), success);
       em.changed();
-      return { intent: pi, returnUrl };
+      return { intent, returnUrl };
     },
     settleRefund(refundId) {
       const refund = settleRefund(em, em.store.find(refundId, 'refund', 'refund'));

@@ -79,6 +79,8 @@ export function handleEmulatorRoute(
       }
       case 'GET /3ds':
         return threeDSecure(actions, segments[1], url.searchParams.get('result'), res);
+      case 'POST /3ds':
+        return threeDSecure(actions, segments[1], body.result ?? null, res);
       case 'POST /refunds':
         if (segments[2] === 'settle') return json(res, 200, actions.settleRefund(segments[1]));
         break;
@@ -95,27 +97,41 @@ export function handleEmulatorRoute(
   }
 }
 
+/**
+ * Stands in for the bank's 3-D Secure challenge at `next_action.redirect_to_url.url`: two buttons,
+ * Complete and Fail, post the outcome; then the browser goes back to the return_url with the query
+ * parameters Stripe adds (`payment_intent` or `setup_intent`, its client secret, `redirect_status`).
+ * `GET ?result=success|failure` does the same for scripts.
+ */
 function threeDSecure(actions: TestActions, intentId: string, result: string | null, res: http.ServerResponse): void {
   if (result !== 'success' && result !== 'failure') {
+    const id = escapeHtml(intentId);
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
     res.end(
-      `<!doctype html><title>3-D Secure test page</title><h1>Emulated 3-D Secure for ${escapeHtml(intentId)}</h1>` +
-        `<p><a href="?result=success">Complete authentication</a> | <a href="?result=failure">Fail authentication</a></p>`,
+      `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
+        `<title>3-D Secure authentication</title>` +
+        `<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}` +
+        `button{font-size:1rem;padding:.5rem 1.5rem;margin-right:1rem}</style>` +
+        `<h1>3-D Secure test page</h1><p>Authenticate <code>${id}</code>: this page stands in for the bank's challenge.</p>` +
+        `<form method="post"><button name="result" value="success">Complete</button>` +
+        `<button name="result" value="failure">Fail</button></form></html>`,
     );
     return;
   }
   const { intent, returnUrl } = actions.authenticate(intentId, result === 'success');
   if (returnUrl) {
+    const kind = intent.object === 'setup_intent' ? 'setup_intent' : 'payment_intent';
     const target = new URL(returnUrl);
-    target.searchParams.set('payment_intent', intent.id);
-    target.searchParams.set('payment_intent_client_secret', intent.client_secret);
+    target.searchParams.set(kind, intent.id);
+    target.searchParams.set(`${kind}_client_secret`, intent.client_secret);
     target.searchParams.set('redirect_status', intent.status === 'requires_payment_method' ? 'failed' : 'succeeded');
+    // Browsers follow a 302 after a POST with a GET, as after the bank's page.
     res.writeHead(302, { Location: target.toString() });
     res.end();
     return;
   }
   res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
   res.end(
-    `<!doctype html><title>3-D Secure</title><p>Authentication ${result === 'success' ? 'completed' : 'failed'}. PaymentIntent ${escapeHtml(intent.id)} is now ${escapeHtml(intent.status)}.</p>`,
+    `<!doctype html><title>3-D Secure</title><p>Authentication ${result === 'success' ? 'completed' : 'failed'}. ${escapeHtml(intent.object)} ${escapeHtml(intent.id)} is now ${escapeHtml(intent.status)}.</p>`,
   );
 }

@@ -32,6 +32,8 @@ export interface StripeEmulator {
   host: string;
   /** A key the emulator accepts (any `sk_test_...` does). */
   secretKey: string;
+  /** A publishable key for browser calls (any `pk_test_...` does): raw card data, client-secret confirms. */
+  publishableKey: string;
   /** Stops the server, timers and webhook deliveries; writes the state file if persisting. */
   close(): Promise<void>;
 }
@@ -66,6 +68,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     port,
     host,
     secretKey: 'sk_test_emulator',
+    publishableKey: 'pk_test_emulator',
     close: async () => {
       em.close();
       await new Promise<void>((resolve) => {

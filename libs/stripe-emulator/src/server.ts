@@ -4,7 +4,7 @@ import { Emulator, API_VERSION } from './core/emulator';
 import { StripeApiError } from './core/errors';
 import { Fault, RequestLogEntry, faultBody } from './core/faults';
 import { newId } from './core/ids';
-import { Router } from './core/router';
+import { KeyKind, Router } from './core/router';
 import { expand } from './core/expand';
 import { TestActions, handleEmulatorRoute } from './emulator-routes';
 
@@ -33,6 +33,30 @@ function apiKeyOf(header: string | undefined): string | undefined {
   return undefined;
 }
 
+function keyKind(apiKey: string | undefined): KeyKind | undefined {
+  if (apiKey?.startsWith('sk_test_')) return 'secret';
+  if (apiKey?.startsWith('pk_test_')) return 'publishable';
+  return undefined;
+}
+
+function invalidKeyMessage(apiKey: string | undefined): string {
+  if (/^(sk|pk)_live_/.test(apiKey ?? '')) {
+    return 'This emulator only accepts test mode keys (sk_test_... or pk_test_...); a live key was provided.';
+  }
+  return apiKey
+    ? `Invalid API Key provided: ${apiKey.slice(0, 8)}${'*'.repeat(Math.max(0, apiKey.length - 12))}${apiKey.slice(-4)}`
+    : "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').";
+}
+
+/** Browsers call the API straight from a checkout page (Stripe.js does), so every /v1 answer allows it. */
+const CORS_HEADERS: Record<string, string> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, Idempotency-Key, Stripe-Version',
+  'Access-Control-Expose-Headers': 'Request-Id, Stripe-Should-Retry',
+  'Access-Control-Max-Age': '300',
+};
+
 function errorReply(err: StripeApiError, extraHeaders: Record<string, string> = {}): Reply {
   return {
     status: err.status,
@@ -59,20 +83,18 @@ export function createHttpServer(em: Emulator, router: Router, actions: TestActi
   });
 }
 
-async function handle(
-  em: Emulator,
-  router: Router,
-  actions: TestActions,
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-) {
+async function handle(em: Emulator, router: Router, actions: TestActions, req: http.IncomingMessage, res: http.ServerResponse) {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const raw = await readBody(req);
   if (url.pathname.startsWith('/_emulator/')) {
     return handleEmulatorRoute(em, actions, req.method ?? 'GET', url, raw, res);
   }
-  const requestId = newId('req');
   const method = req.method ?? 'GET';
+  if (method === 'OPTIONS' && url.pathname.startsWith('/v1/')) {
+    res.writeHead(204, CORS_HEADERS).end();
+    return;
+  }
+  const requestId = newId('req');
   const idempotencyKey = method === 'POST' ? ((req.headers['idempotency-key'] as string) ?? null) : null;
   const entry: RequestLogEntry = {
     id: requestId,
@@ -87,7 +109,11 @@ async function handle(
   em.requestLog.push(entry);
   const fault = url.pathname.startsWith('/v1/') ? em.faults.take(method, url.pathname) : undefined;
   if (fault) entry.faulted = true;
-  const baseHeaders: Record<string, string> = { 'Request-Id': requestId, 'Stripe-Version': API_VERSION };
+  const baseHeaders: Record<string, string> = {
+    ...CORS_HEADERS,
+    'Request-Id': requestId,
+    'Stripe-Version': API_VERSION,
+  };
   if (idempotencyKey) baseHeaders['Idempotency-Key'] = idempotencyKey;
 
   const answersEarly = fault && !fault.afterExecute && (fault.status !== undefined || fault.drop);
@@ -128,18 +154,15 @@ async function execute(
   fault: Fault | undefined,
   entry: RequestLogEntry,
 ): Promise<Reply> {
-  const apiKey = apiKeyOf(req.headers.authorization);
-  if (!apiKey || !apiKey.startsWith('sk_test_')) {
-    const message = apiKey?.startsWith('sk_live_')
-      ? 'This emulator only accepts test mode keys (sk_test_...); a live key was provided.'
-      : apiKey
-        ? `Invalid API Key provided: ${apiKey.slice(0, 8)}${'*'.repeat(Math.max(0, apiKey.length - 12))}${apiKey.slice(-4)}`
-        : "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').";
-    return errorReply(new StripeApiError(401, message, { type: 'authentication_error' }));
-  }
   const query = qs.parse(url.search.slice(1), { depth: 10, arrayLimit: 1000 });
   const body = method === 'GET' ? {} : qs.parse(raw, { depth: 10, arrayLimit: 1000 });
   const params = { ...query, ...body } as Record<string, any>;
+  // Stripe.js sends its publishable key as a `key` parameter, which spares browsers a CORS preflight.
+  const bodyKey = typeof params.key === 'string' ? params.key : undefined;
+  delete params.key;
+  const apiKey = apiKeyOf(req.headers.authorization) ?? bodyKey;
+  const kind = keyKind(apiKey);
+  if (!kind) return errorReply(new StripeApiError(401, invalidKeyMessage(apiKey), { type: 'authentication_error' }));
   const route = router.match(method, url.pathname);
   if (!route) {
     return errorReply(
@@ -148,8 +171,17 @@ async function execute(
       }),
     );
   }
+  if (kind === 'publishable' && !route.publishable) {
+    return errorReply(
+      new StripeApiError(
+        401,
+        'This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.',
+        { type: 'invalid_request_error' },
+      ),
+    );
+  }
   if (idempotencyKey) {
-    const lookup = em.idempotency.begin(apiKey, idempotencyKey, `${method} ${url.pathname} ${canonical(params)}`);
+    const lookup = em.idempotency.begin(apiKey!, idempotencyKey, `${method} ${url.pathname} ${canonical(params)}`);
     if (lookup.kind === 'replay') {
       entry.replayed = true;
       return { ...lookup.response, headers: { ...lookup.response.headers, 'Idempotent-Replayed': 'true' } };
@@ -176,21 +208,20 @@ async function execute(
   if (fault?.latencyMs) await sleep(fault.latencyMs);
   let reply: Reply;
   try {
-    const result = await route.handler({ params, path: route.path, req: { id: requestId, idempotencyKey } });
+    const result = await route.handler({ params, path: route.path, req: { id: requestId, idempotencyKey }, key: kind });
     reply = { status: 200, body: JSON.stringify(expand(result, params.expand, em.store), null, 2), headers: {} };
   } catch (err) {
     if (!(err instanceof StripeApiError)) {
       em.opts.logger.warn(`stripe-emulator: ${(err as Error).stack ?? err}`);
     }
-    const apiErr =
-      err instanceof StripeApiError ? err : new StripeApiError(500, 'An unknown error occurred', { type: 'api_error' });
+    const apiErr = err instanceof StripeApiError ? err : new StripeApiError(500, 'An unknown error occurred', { type: 'api_error' });
     if (apiErr.init.preExecution && idempotencyKey) {
-      em.idempotency.release(apiKey, idempotencyKey);
+      em.idempotency.release(apiKey!, idempotencyKey);
       return errorReply(apiErr);
     }
     reply = errorReply(apiErr);
   }
-  if (idempotencyKey) em.idempotency.finish(apiKey, idempotencyKey, reply);
+  if (idempotencyKey) em.idempotency.finish(apiKey!, idempotencyKey, reply);
   em.changed();
   return reply;
 }

@@ -42,7 +42,7 @@ export async function createStripeRuntime(options: StripeModuleOptions): Promise
   context.mode = sandbox ? 'sandbox' : live ? 'live' : 'test';
   context.livemode = live;
   context.webhookSecrets = [...(options.webhookSecrets ?? [])];
-  context.publishableKey = options.publishableKey ?? null;
+  context.publishableKey = options.publishableKey ?? emulator?.publishableKey ?? null;
   if (baseUrl) context.emulatorUrl = baseUrl;
   return { client, context, emulator };
 }

@@ -14,16 +14,19 @@ export interface ConfirmOptions {
   forceDecline?: boolean;
 }
 
+/** A card saved for off-session use (SetupIntent usage off_session, or a payment with setup_future_usage). */
+export function markSetUpOffSession(em: Emulator, pm: StripeObject): void {
+  em.store.meta(pm.id).setUpOffSession = true;
+}
+
+function isSetUpOffSession(em: Emulator, pm: StripeObject): boolean {
+  return em.store.meta(pm.id).setUpOffSession === true;
+}
+
 const docUrl = (code: string) => `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`;
 
 /** Runs the card's documented outcome; a decline answers 402 after the intent has been updated. */
-export function confirmIntent(
-  em: Emulator,
-  pi: StripeObject,
-  pm: StripeObject,
-  req: RequestInfo | null,
-  opts: ConfirmOptions,
-): void {
+export function confirmIntent(em: Emulator, pi: StripeObject, pm: StripeObject, req: RequestInfo | null, opts: ConfirmOptions): void {
   const card = testCardOf(em, pm);
   pi.payment_method = pm.id;
   pi.last_payment_error = null;
@@ -32,19 +35,11 @@ export function confirmIntent(
     return decline(em, pi, pm, req, opts, 'card_declined', 'generic_decline', 'Your card was declined.');
   }
   if (card.outcome.kind === 'decline') {
-    return decline(
-      em,
-      pi,
-      pm,
-      req,
-      opts,
-      card.outcome.code,
-      card.outcome.declineCode,
-      card.outcome.message,
-      card.outcome,
-    );
+    return decline(em, pi, pm, req, opts, card.outcome.code, card.outcome.declineCode, card.outcome.message, card.outcome);
   }
   if (card.outcome.kind === 'authenticate') {
+    const exempt = card.outcome.offSession === 'succeed' || (card.outcome.offSession === 'if_set_up' && isSetUpOffSession(em, pm));
+    if (opts.offSession && exempt) return authorize(em, pi, pm, req);
     if (opts.offSession) {
       return decline(
         em,
@@ -77,6 +72,7 @@ export function authorize(em: Emulator, pi: StripeObject, pm: StripeObject, req:
   pi.latest_charge = charge.id;
   pi.next_action = null;
   if (pi.setup_future_usage && pi.customer && !pm.customer) attachPaymentMethod(em, pm, pi.customer, req);
+  if (pi.setup_future_usage === 'off_session') markSetUpOffSession(em, pm);
   em.emit('charge.succeeded', charge, req);
   if (manual) {
     pi.status = 'requires_capture';
@@ -129,6 +125,12 @@ function decline(
 
 /** Outcome of the emulated 3-D Secure page. */
 export function completeAuthentication(em: Emulator, pi: StripeObject, pm: StripeObject, success: boolean): void {
+  const outcome = testCardOf(em, pm).outcome;
+  const afterAuth = outcome.kind === 'authenticate' ? outcome.afterAuth : undefined;
+  if (success && afterAuth?.kind === 'decline') {
+    const { code, declineCode, message } = afterAuth;
+    return decline(em, pi, pm, null, { swallowDecline: true }, code, declineCode, message, afterAuth);
+  }
   if (success) return authorize(em, pi, pm, null);
   pi.status = 'requires_payment_method';
   pi.next_action = null;

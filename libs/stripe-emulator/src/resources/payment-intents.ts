@@ -5,19 +5,14 @@ import { LIST_SPEC, matchesCreated, paginate } from '../core/list';
 import { Params, Spec, bool, checkParams, int, mergeMetadata, oneOf, str, stringList } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject } from '../core/store';
+import { findForCall } from '../core/client-secret';
 import { confirmIntent } from './payment-flow';
 import { resolvePaymentMethod } from './payment-methods';
 import { validateAmount, validateCurrency } from './amounts';
 import { formatAmount } from './test-cards';
 
 const CAPTURE_METHODS = ['automatic', 'automatic_async', 'manual'] as const;
-const CANCELABLE = [
-  'requires_payment_method',
-  'requires_confirmation',
-  'requires_action',
-  'requires_capture',
-  'processing',
-];
+const CANCELABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action', 'requires_capture', 'processing'];
 const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
 
 const COMMON: Spec = {
@@ -111,19 +106,12 @@ export function createIntent(em: Emulator, fields: Partial<StripeObject>): Strip
 function applyCommon(em: Emulator, pi: StripeObject, params: Params, req: RequestInfo): void {
   if (params.currency !== undefined) pi.currency = validateCurrency(params);
   if (params.amount !== undefined) pi.amount = validateAmount(params, pi.currency);
-  if (params.customer !== undefined)
-    pi.customer = params.customer ? em.store.find(params.customer, 'customer', 'customer').id : null;
+  if (params.customer !== undefined) pi.customer = params.customer ? em.store.find(params.customer, 'customer', 'customer').id : null;
   if (params.payment_method) {
     pi.payment_method = resolvePaymentMethod(em, params.payment_method, req).id;
     if (pi.status === 'requires_payment_method') pi.status = 'requires_confirmation';
   }
-  for (const field of [
-    'description',
-    'receipt_email',
-    'statement_descriptor',
-    'statement_descriptor_suffix',
-    'transfer_group',
-  ] as const) {
+  for (const field of ['description', 'receipt_email', 'statement_descriptor', 'statement_descriptor_suffix', 'transfer_group'] as const) {
     const value = str(params, field);
     if (value !== undefined) pi[field] = value;
   }
@@ -176,10 +164,16 @@ export function registerPaymentIntents(router: Router, em: Emulator): void {
     return pi;
   });
 
-  router.add('GET', '/v1/payment_intents/:id', ({ path, params }) => {
-    checkParams(params, { client_secret: true });
-    return em.store.find(path.id, 'payment_intent', 'intent');
-  });
+  router.add(
+    'GET',
+    '/v1/payment_intents/:id',
+    (call) => {
+      const pi = findForCall(em, call, 'payment_intent');
+      checkParams(call.params, {});
+      return pi;
+    },
+    { publishable: true },
+  );
 
   router.add('POST', '/v1/payment_intents/:id', ({ path, params, req }) => {
     checkParams(params, COMMON);
@@ -196,10 +190,16 @@ export function registerPaymentIntents(router: Router, em: Emulator): void {
     return pi;
   });
 
-  router.add('POST', '/v1/payment_intents/:id/confirm', ({ path, params, req }) => {
-    checkParams(params, CONFIRM_SPEC);
-    return confirm(em, em.store.find(path.id, 'payment_intent', 'intent'), params, req);
-  });
+  router.add(
+    'POST',
+    '/v1/payment_intents/:id/confirm',
+    (call) => {
+      const pi = findForCall(em, call, 'payment_intent');
+      checkParams(call.params, CONFIRM_SPEC);
+      return confirm(em, pi, call.params, call.req);
+    },
+    { publishable: true },
+  );
 
   router.add('POST', '/v1/payment_intents/:id/capture', ({ path, params, req }) => {
     checkParams(params, {
@@ -225,8 +225,7 @@ export function registerPaymentIntents(router: Router, em: Emulator): void {
         'amount_to_capture',
       );
     }
-    if (amount < 1)
-      throw invalid('This value must be greater than or equal to 1.', 'amount_too_small', 'amount_to_capture');
+    if (amount < 1) throw invalid('This value must be greater than or equal to 1.', 'amount_too_small', 'amount_to_capture');
     const charge = em.store.find(pi.latest_charge, 'charge');
     Object.assign(charge, { captured: true, amount_captured: amount });
     pi.metadata = mergeMetadata(pi.metadata, params.metadata);
@@ -240,12 +239,7 @@ export function registerPaymentIntents(router: Router, em: Emulator): void {
   router.add('POST', '/v1/payment_intents/:id/cancel', ({ path, params, req }) => {
     checkParams(params, { cancellation_reason: true });
     const pi = em.store.find(path.id, 'payment_intent', 'intent');
-    const reason = oneOf(params, 'cancellation_reason', [
-      'duplicate',
-      'fraudulent',
-      'requested_by_customer',
-      'abandoned',
-    ]);
+    const reason = oneOf(params, 'cancellation_reason', ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned']);
     if (!CANCELABLE.includes(pi.status)) {
       throw new StripeApiError(
         400,

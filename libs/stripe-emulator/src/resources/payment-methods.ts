@@ -2,9 +2,10 @@ import { Emulator } from '../core/emulator';
 import { StripeApiError, invalid } from '../core/errors';
 import { newId, randomToken } from '../core/ids';
 import { LIST_SPEC, paginate } from '../core/list';
-import { checkParams, mergeMetadata, required } from '../core/params';
+import { Params, Spec, checkParams, mergeMetadata, required } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject } from '../core/store';
+import { hasRawCardNumber, readRawCard } from './card-numbers';
 import { TEST_CARDS, TestCard } from './test-cards';
 
 const perRequest = new WeakMap<RequestInfo, Map<string, StripeObject>>();
@@ -13,12 +14,7 @@ const perRequest = new WeakMap<RequestInfo, Map<string, StripeObject>>();
  * A test id (`pm_card_visa`) becomes a fresh card PaymentMethod on each use, as on Stripe;
  * within one request the same test id gives the same PaymentMethod.
  */
-export function resolvePaymentMethod(
-  em: Emulator,
-  id: unknown,
-  req: RequestInfo | null,
-  param = 'payment_method',
-): StripeObject {
+export function resolvePaymentMethod(em: Emulator, id: unknown, req: RequestInfo | null, param = 'payment_method'): StripeObject {
   if (typeof id !== 'string' || !id) throw invalid(`Invalid ${param}`, undefined, param);
   const card = TEST_CARDS[id];
   if (!card) {
@@ -37,7 +33,11 @@ export function resolvePaymentMethod(
   return pm;
 }
 
-function createCardPaymentMethod(em: Emulator, card: TestCard): StripeObject {
+function createCardPaymentMethod(
+  em: Emulator,
+  card: TestCard,
+  expiry: { expMonth: number; expYear: number } = { expMonth: 12, expYear: new Date(em.nowMs()).getUTCFullYear() + 3 },
+): StripeObject {
   const pm = em.store.put({
     id: newId('pm'),
     object: 'payment_method',
@@ -54,8 +54,8 @@ function createCardPaymentMethod(em: Emulator, card: TestCard): StripeObject {
       checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'pass' },
       country: 'US',
       display_brand: card.brand,
-      exp_month: 12,
-      exp_year: new Date(em.nowMs()).getUTCFullYear() + 3,
+      exp_month: expiry.expMonth,
+      exp_year: expiry.expYear,
       fingerprint: randomToken(16),
       funding: 'credit',
       generated_from: null,
@@ -92,26 +92,62 @@ export function attachPaymentMethod(em: Emulator, pm: StripeObject, customerId: 
   em.emit('payment_method.attached', pm, req);
 }
 
+const RAW_CARD_REFUSED =
+  'Sending credit card numbers directly to the Stripe API is generally unsafe. We suggest you use test tokens that map to the test card you are using, see https://stripe.com/docs/testing. To enable raw card data APIs in test mode, see https://support.stripe.com/questions/enabling-access-to-raw-card-data-apis.';
+
+const BILLING_DETAILS: Spec = { address: 'hash', email: true, name: true, phone: true };
+
+function applyBillingDetails(pm: StripeObject, details: Params | undefined): void {
+  if (!details) return;
+  const { address, ...rest } = details;
+  Object.assign(pm.billing_details, rest);
+  if (address) Object.assign(pm.billing_details.address, address);
+}
+
 export function registerPaymentMethods(router: Router, em: Emulator): void {
+  // What Stripe.js calls with the card the customer typed: raw card data only from a publishable key.
+  router.add(
+    'POST',
+    '/v1/payment_methods',
+    ({ params, key }) => {
+      checkParams(params, {
+        type: true,
+        card: { number: true, exp_month: true, exp_year: true, cvc: true },
+        billing_details: BILLING_DETAILS,
+        metadata: 'hash',
+        allow_redisplay: true,
+        payment_user_agent: true,
+        time_on_page: true,
+        guid: true,
+        muid: true,
+        sid: true,
+      });
+      if (required(params, 'type') !== 'card') {
+        throw invalid(`Invalid type: must be card (the emulator only creates cards).`, undefined, 'type');
+      }
+      if (!hasRawCardNumber(params)) required({}, 'card[number]');
+      if (key === 'secret') throw invalid(RAW_CARD_REFUSED);
+      const raw = readRawCard(params.card, em.nowMs());
+      const pm = createCardPaymentMethod(em, raw.card, raw);
+      applyBillingDetails(pm, params.billing_details);
+      pm.metadata = mergeMetadata(pm.metadata, params.metadata);
+      if (params.allow_redisplay) pm.allow_redisplay = params.allow_redisplay;
+      return pm;
+    },
+    { publishable: true },
+  );
+
   router.add('GET', '/v1/payment_methods/:id', ({ path, params, req }) => {
     checkParams(params, {});
     return resolvePaymentMethod(em, path.id, req);
   });
 
   router.add('POST', '/v1/payment_methods/:id', ({ path, params, req }) => {
-    checkParams(params, {
-      metadata: 'hash',
-      billing_details: { address: 'hash', email: true, name: true, phone: true },
-      allow_redisplay: true,
-    });
+    checkParams(params, { metadata: 'hash', billing_details: BILLING_DETAILS, allow_redisplay: true });
     const pm = resolvePaymentMethod(em, path.id, req);
     const before = structuredClone(pm);
     pm.metadata = mergeMetadata(pm.metadata, params.metadata);
-    if (params.billing_details) {
-      const { address, ...rest } = params.billing_details;
-      Object.assign(pm.billing_details, rest);
-      if (address) Object.assign(pm.billing_details.address, address);
-    }
+    applyBillingDetails(pm, params.billing_details);
     if (params.allow_redisplay) pm.allow_redisplay = params.allow_redisplay;
     em.emitUpdate('payment_method.updated', before, pm, req);
     return pm;
@@ -142,10 +178,7 @@ export function registerPaymentMethods(router: Router, em: Emulator): void {
 
   const list = (customer: unknown, params: Record<string, any>, url: string) => {
     const type = params.type;
-    const items = em.store.list(
-      'payment_method',
-      (pm) => (!customer || pm.customer === customer) && (!type || pm.type === type),
-    );
+    const items = em.store.list('payment_method', (pm) => (!customer || pm.customer === customer) && (!type || pm.type === type));
     return paginate(items, params, url);
   };
   router.add('GET', '/v1/payment_methods', ({ params }) => {

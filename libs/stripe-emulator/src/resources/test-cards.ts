@@ -1,7 +1,13 @@
 export type CardOutcome =
   | { kind: 'succeed' }
   | { kind: 'decline'; code: string; declineCode: string; message: string; blocked?: boolean }
-  | { kind: 'authenticate' }
+  | {
+      kind: 'authenticate';
+      /** Off-session charges: declined (authentication_required), succeed, or succeed once set up off-session. */
+      offSession: 'decline' | 'succeed' | 'if_set_up';
+      /** What the issuer answers once 3-D Secure is completed (default: approves). */
+      afterAuth?: CardOutcome;
+    }
   | { kind: 'refund_fail' }
   | { kind: 'refund_pending' };
 
@@ -19,23 +25,22 @@ const declined = (declineCode: string, message = 'Your card was declined.', code
   message,
 });
 
+const authenticate = (offSession: 'decline' | 'succeed' | 'if_set_up', afterAuth?: CardOutcome): CardOutcome => ({
+  kind: 'authenticate',
+  offSession,
+  afterAuth,
+});
+
 const DECLINES: Record<string, [string, CardOutcome]> = {
   chargeDeclined: ['0002', declined('generic_decline')],
   chargeDeclinedInsufficientFunds: ['9995', declined('insufficient_funds', 'Your card has insufficient funds.')],
   chargeDeclinedLostCard: ['9987', declined('lost_card')],
   chargeDeclinedStolenCard: ['9979', declined('stolen_card')],
   chargeDeclinedExpiredCard: ['0069', declined('expired_card', 'Your card has expired.', 'expired_card')],
-  chargeDeclinedIncorrectCvc: [
-    '0127',
-    declined('incorrect_cvc', "Your card's security code is incorrect.", 'incorrect_cvc'),
-  ],
+  chargeDeclinedIncorrectCvc: ['0127', declined('incorrect_cvc', "Your card's security code is incorrect.", 'incorrect_cvc')],
   chargeDeclinedProcessingError: [
     '0119',
-    declined(
-      'processing_error',
-      'An error occurred while processing your card. Try again in a little bit.',
-      'processing_error',
-    ),
+    declined('processing_error', 'An error occurred while processing your card. Try again in a little bit.', 'processing_error'),
   ],
   chargeDeclinedFraudulent: ['0019', declined('fraudulent')],
 };
@@ -51,9 +56,15 @@ export const TEST_CARDS: Record<string, TestCard> = {
     last4: '0019',
     outcome: { ...(declined('fraudulent') as object), blocked: true } as CardOutcome,
   },
-  pm_card_authenticationRequired: { brand: 'visa', last4: '3184', outcome: { kind: 'authenticate' } },
-  pm_card_threeDSecure2Required: { brand: 'visa', last4: '3220', outcome: { kind: 'authenticate' } },
-  pm_card_authenticationRequiredOnSetup: { brand: 'visa', last4: '3155', outcome: { kind: 'authenticate' } },
+  pm_card_authenticationRequired: { brand: 'visa', last4: '3184', outcome: authenticate('decline') },
+  pm_card_threeDSecure2Required: { brand: 'visa', last4: '3220', outcome: authenticate('decline') },
+  pm_card_authenticationRequiredOnSetup: { brand: 'visa', last4: '3155', outcome: authenticate('if_set_up') },
+  pm_card_authenticationRequiredSetupForOffSession: { brand: 'visa', last4: '0446', outcome: authenticate('succeed') },
+  pm_card_authenticationRequiredChargeDeclinedInsufficientFunds: {
+    brand: 'visa',
+    last4: '3178',
+    outcome: authenticate('decline', declined('insufficient_funds', 'Your card has insufficient funds.')),
+  },
   pm_card_refundFail: { brand: 'visa', last4: '5126', outcome: { kind: 'refund_fail' } },
   pm_card_pendingRefund: { brand: 'visa', last4: '7726', outcome: { kind: 'refund_pending' } },
 };
@@ -62,24 +73,7 @@ for (const [name, [last4, outcome]] of Object.entries(DECLINES)) {
   TEST_CARDS[`pm_card_visa_${name}`] = { brand: 'visa', last4, outcome };
 }
 
-const ZERO_DECIMAL = [
-  'bif',
-  'clp',
-  'djf',
-  'gnf',
-  'jpy',
-  'kmf',
-  'krw',
-  'mga',
-  'pyg',
-  'rwf',
-  'ugx',
-  'vnd',
-  'vuv',
-  'xaf',
-  'xof',
-  'xpf',
-];
+const ZERO_DECIMAL = ['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf'];
 
 /** Minimum charge per currency in minor units (Stripe's published list; others default to 50). */
 const MINIMUMS: Record<string, number> = {
