@@ -46,7 +46,7 @@ describe('foundation', () => {
     it('the right key -> 200 with its name', async () => {
       const res = await t.request({ url: '/v1/me' });
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual({ apiKeyName: 'test' });
+      expect(res.json()).toEqual({ name: 'test', scopes: ['read', 'write', 'refunds', 'admin'] });
     });
   });
 

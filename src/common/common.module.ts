@@ -1,18 +1,19 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
-import { ApiKeyGuard } from './auth/api-key.guard';
+import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
+import { ApiKeyAuth } from './auth/api-key-auth';
 import { MeController } from './auth/me.controller';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
 import { createValidationPipe } from './validation';
 
-/** Cross-cutting behaviour registered as providers, so a test that builds AppModule gets it too. */
+/**
+ * Cross-cutting behaviour registered as providers, so a test that builds AppModule gets it too.
+ * API keys are checked by ApiKeyAuth in a Fastify onRequest hook (createApp), before the body is read.
+ */
 @Global()
 @Module({
+  imports: [DiscoveryModule],
   controllers: [MeController],
-  providers: [
-    { provide: APP_GUARD, useClass: ApiKeyGuard },
-    { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-    { provide: APP_PIPE, useFactory: createValidationPipe },
-  ],
+  providers: [ApiKeyAuth, { provide: APP_FILTER, useClass: ProblemDetailsFilter }, { provide: APP_PIPE, useFactory: createValidationPipe }],
+  exports: [ApiKeyAuth],
 })
 export class CommonModule {}

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_SCOPES, Scope, SCOPES } from '../common/auth/scopes';
 import { EnvironmentVariables, validateEnvironment } from './env.validation';
 
 export interface ApiKey {
   name: string;
   key: string;
+  scopes: readonly Scope[];
 }
 
 export interface AppConfig {
@@ -50,13 +52,15 @@ export interface AppConfig {
 
 function parseApiKeys(env: EnvironmentVariables): Pick<AppConfig['app'], 'apiKeys' | 'generatedApiKey'> {
   if (!env.API_KEYS) {
-    const generated = { name: 'dev', key: `dev_${randomBytes(24).toString('base64url')}` };
+    // The newcomer's key may do everything, operator routes included.
+    const generated = { name: 'dev', key: `dev_${randomBytes(24).toString('base64url')}`, scopes: SCOPES };
     return { apiKeys: [generated], generatedApiKey: generated };
   }
   return {
-    apiKeys: env.API_KEYS.split(',').map((pair) => {
-      const [name, key] = pair.split(':');
-      return { name, key };
+    // name:key or name:key:scope+scope (validated in env.validation.ts).
+    apiKeys: env.API_KEYS.split(',').map((entry) => {
+      const [name, key, scopes] = entry.split(':');
+      return { name, key, scopes: scopes ? (scopes.split('+') as Scope[]) : DEFAULT_SCOPES };
     }),
   };
 }

@@ -41,15 +41,22 @@ describe('configuration', () => {
     );
   });
 
-  it('parses API_KEYS pairs and generates a key outside production when unset', () => {
-    expect(loadConfig({ API_KEYS: 'orders:aaaaaaaaaaaaaaaaaaaa,billing:bbbbbbbbbbbbbbbbbbbb' }).app.apiKeys).toEqual([
-      { name: 'orders', key: 'aaaaaaaaaaaaaaaaaaaa' },
-      { name: 'billing', key: 'bbbbbbbbbbbbbbbbbbbb' },
+  it('parses API_KEYS entries with their scopes and generates an all-scopes key outside production when unset', () => {
+    expect(loadConfig({ API_KEYS: 'orders:aaaaaaaaaaaaaaaaaaaa,ops:bbbbbbbbbbbbbbbbbbbb:read+admin' }).app.apiKeys).toEqual([
+      { name: 'orders', key: 'aaaaaaaaaaaaaaaaaaaa', scopes: ['read', 'write', 'refunds'] },
+      { name: 'ops', key: 'bbbbbbbbbbbbbbbbbbbb', scopes: ['read', 'admin'] },
     ]);
     const generated = loadConfig({}).app;
     expect(generated.generatedApiKey?.key).toMatch(/^dev_[A-Za-z0-9_-]{32}$/);
+    expect(generated.generatedApiKey?.scopes).toEqual(['read', 'write', 'refunds', 'admin']);
     expect(generated.apiKeys).toEqual([generated.generatedApiKey]);
     expect(problemsOf({ API_KEYS: 'orders:short' })[0]).toMatch(/^API_KEYS: /);
+  });
+
+  it('refuses an unknown scope, naming it and its key', () => {
+    expect(problemsOf({ API_KEYS: 'orders:aaaaaaaaaaaaaaaaaaaa:read+refund' })).toEqual([
+      'API_KEYS: unknown scope "refund" for key "orders" (known: read, write, refunds, admin)',
+    ]);
   });
 
   it('splits a rotation list of webhook secrets', () => {

@@ -13,6 +13,7 @@ import {
   ValidationArguments,
   ValidationError,
 } from 'class-validator';
+import { isScope, SCOPES } from '../common/auth/scopes';
 
 const toBool = ({ value }: { value: unknown }) =>
   typeof value === 'string'
@@ -65,8 +66,8 @@ export class EnvironmentVariables {
 
   @Transform(blankToUndefined)
   @IsOptional()
-  @Matches(/^[A-Za-z0-9_.-]+:[^,:\s]{16,}(,[A-Za-z0-9_.-]+:[^,:\s]{16,})*$/, {
-    message: 'API_KEYS must be comma-separated name:key pairs, each key at least 16 characters',
+  @Matches(/^[A-Za-z0-9_.-]+:[^,:\s]{16,}(:[a-z]+(\+[a-z]+)*)?(,[A-Za-z0-9_.-]+:[^,:\s]{16,}(:[a-z]+(\+[a-z]+)*)?)*$/, {
+    message: 'API_KEYS must be comma-separated name:key or name:key:scope+scope entries, each key at least 16 characters',
   })
   API_KEYS?: string;
 
@@ -162,6 +163,16 @@ function stripeKeyProblems(env: EnvironmentVariables): string[] {
   return problems;
 }
 
+function apiKeyProblems(env: EnvironmentVariables): string[] {
+  const problems: string[] = [];
+  for (const [name, , scopes] of (env.API_KEYS ?? '').split(',').map((entry) => entry.split(':'))) {
+    for (const scope of scopes?.split('+') ?? []) {
+      if (!isScope(scope)) problems.push(`API_KEYS: unknown scope "${scope}" for key "${name}" (known: ${SCOPES.join(', ')})`);
+    }
+  }
+  return problems;
+}
+
 /** Validates the raw environment and throws one error listing every bad variable. */
 export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
   const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
@@ -174,7 +185,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     if (!env.STRIPE_WEBHOOK_SECRET)
       problems.push('STRIPE_WEBHOOK_SECRET: required when NODE_ENV=production (every delivery would be refused)');
   }
-  problems.push(...stripeKeyProblems(env));
+  problems.push(...stripeKeyProblems(env), ...apiKeyProblems(env));
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return env;
 }

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { RequiredScope } from '../common/auth/required-scope.decorator';
 import { OperationId } from '../common/idempotency/operation-id.decorator';
 import { CreatePaymentDto } from './dto/create-payment.dto';
 import { CancelPaymentDto, CapturePaymentDto, ConfirmPaymentDto, GetPaymentQuery, ListPaymentsQuery } from './dto/payment-actions.dto';
@@ -17,6 +18,7 @@ export class PaymentsController {
   constructor(private readonly payments: PaymentsService) {}
 
   @Post()
+  @RequiredScope('write')
   @ApiEndpoint({
     summary: 'Start a payment (a Stripe PaymentIntent), optionally confirming it at once',
     description:
@@ -31,6 +33,7 @@ export class PaymentsController {
   }
 
   @Get()
+  @RequiredScope('read')
   @ApiEndpoint({ summary: 'List payments, newest first, by customer and/or status', response: PaymentPage, errors: [400] })
   async list(@Query() query: ListPaymentsQuery): Promise<Page<PaymentResponse>> {
     const page = await this.payments.list(query);
@@ -38,6 +41,7 @@ export class PaymentsController {
   }
 
   @Get(':id')
+  @RequiredScope('read')
   @ApiEndpoint({
     summary: 'Get a payment as stored here; ?sync=true refreshes it from Stripe first',
     response: PaymentResponse,
@@ -49,6 +53,7 @@ export class PaymentsController {
   }
 
   @Post(':id/confirm')
+  @RequiredScope('write')
   @ApiEndpoint({
     summary: 'Confirm a payment (charges the payment method, may need 3-D Secure)',
     response: PaymentResponse,
@@ -64,6 +69,7 @@ export class PaymentsController {
   }
 
   @Post(':id/capture')
+  @RequiredScope('write')
   @ApiEndpoint({
     summary: 'Capture an authorized payment (requires_capture), all or part of it',
     response: PaymentResponse,
@@ -79,6 +85,7 @@ export class PaymentsController {
   }
 
   @Post(':id/cancel')
+  @RequiredScope('write')
   @ApiEndpoint({
     summary: 'Cancel a payment that is not succeeded or canceled yet',
     response: PaymentResponse,

@@ -1,5 +1,6 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { RequiredScope } from '../common/auth/required-scope.decorator';
 import { ProblemException } from '../common/errors/problem';
 import { ReconcileBusyError, ReconcileReport, ReconciliationService } from './reconciliation.service';
 
@@ -29,6 +30,7 @@ export class ReconciliationController {
   constructor(private readonly reconciliation: ReconciliationService) {}
 
   @Post('reconcile')
+  @RequiredScope('admin')
   @HttpCode(200)
   @ApiOperation({
     summary:

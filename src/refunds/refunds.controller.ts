@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { RequiredScope } from '../common/auth/required-scope.decorator';
 import { OperationId } from '../common/idempotency/operation-id.decorator';
 import { ApiEndpoint } from '../common/http/api-endpoint.decorator';
 import { Page, PageDto } from '../common/http/pagination';
@@ -16,6 +17,7 @@ export class RefundsController {
   constructor(private readonly refunds: RefundsService) {}
 
   @Post()
+  @RequiredScope('refunds')
   @ApiEndpoint({
     summary: 'Refund a succeeded payment, fully or partly',
     description:
@@ -30,6 +32,7 @@ export class RefundsController {
   }
 
   @Get()
+  @RequiredScope('read')
   @ApiEndpoint({ summary: 'List refunds, newest first, optionally of one payment', response: RefundPage, errors: [400] })
   async list(@Query() query: ListRefundsQuery): Promise<Page<RefundResponse>> {
     const page = await this.refunds.list(query);
@@ -37,6 +40,7 @@ export class RefundsController {
   }
 
   @Get(':id')
+  @RequiredScope('read')
   @ApiEndpoint({ summary: 'Get a refund', response: RefundResponse, errors: [400, 404] })
   async get(@Param('id', ParseUUIDPipe) id: string): Promise<RefundResponse> {
     return toRefundResponse(await this.refunds.get(id));

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { RequiredScope } from '../common/auth/required-scope.decorator';
 import { StripeContext } from '@app/stripe';
 
 class StripeConfigResponse {
@@ -25,6 +26,7 @@ export class StripeConfigController {
   constructor(private readonly stripe: StripeContext) {}
 
   @Get()
+  @RequiredScope('read')
   @ApiOperation({ summary: 'Client configuration: the Stripe publishable key and whether this is a sandbox' })
   @ApiOkResponse({ type: StripeConfigResponse })
   get(): StripeConfigResponse {

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { RequiredScope } from '../common/auth/required-scope.decorator';
 import { OperationId } from '../common/idempotency/operation-id.decorator';
 import { ApiEndpoint } from '../common/http/api-endpoint.decorator';
 import { Page, PageDto } from '../common/http/pagination';
@@ -16,6 +17,7 @@ export class SubscriptionsController {
   constructor(private readonly subscriptions: SubscriptionsService) {}
 
   @Post()
+  @RequiredScope('write')
   @ApiEndpoint({
     summary: 'Subscribe a customer to a recurring Stripe price',
     description:
@@ -33,6 +35,7 @@ export class SubscriptionsController {
   }
 
   @Get()
+  @RequiredScope('read')
   @ApiEndpoint({ summary: 'List subscriptions, newest first, by customer and/or status', response: SubscriptionPage, errors: [400] })
   async list(@Query() query: ListSubscriptionsQuery): Promise<Page<SubscriptionResponse>> {
     const page = await this.subscriptions.list(query);
@@ -40,6 +43,7 @@ export class SubscriptionsController {
   }
 
   @Get(':id')
+  @RequiredScope('read')
   @ApiEndpoint({
     summary: 'Get a subscription as stored here; ?sync=true refreshes it (and its latest invoice) from Stripe first',
     response: SubscriptionResponse,
@@ -51,6 +55,7 @@ export class SubscriptionsController {
   }
 
   @Post(':id/cancel')
+  @RequiredScope('write')
   @ApiEndpoint({
     summary: 'Cancel a subscription now, or at the end of the current period',
     description:

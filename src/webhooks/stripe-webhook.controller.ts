@@ -11,6 +11,8 @@ import { StripeSignatureGuard } from './stripe-signature.guard';
 import { WEBHOOK_STRIPE_CONTEXT, WebhookStripeContext } from './webhook-context';
 import { toInboxRow, WebhookInboxWriter } from './webhook-inbox.writer';
 
+const WEBHOOK_BODY_LIMIT = 5 * 1024 * 1024;
+
 /**
  * Stripe's delivery endpoint: verify, store, answer. The handlers run later in the worker, so the
  * answer never waits for them and a slow or failing handler never makes Stripe retry.
@@ -30,7 +32,9 @@ export class StripeWebhookController {
   // Nothing logged here belongs to one delivery (the inbox logs per batch; refusals are answered, not
   // logged), and a request context costs this hot route a third of its CPU on Node 20 (see request-context.ts).
   // Unauthenticated bytes are never parsed: the guard checks the signature over the raw body first.
-  @RouteConfig({ requestContext: false, parseJson: false } satisfies RequestContextRouteConfig & JsonBodyRouteConfig)
+  // Big Stripe events (invoices with many lines) exceed the 1 MiB of the rest of /v1.
+  @RouteConfig({ requestContext: false, parseJson: false, bodyLimit: WEBHOOK_BODY_LIMIT } satisfies RequestContextRouteConfig &
+    JsonBodyRouteConfig)
   @ApiOperation({
     summary:
       'Stripe delivers events here (authenticated by Stripe-Signature, not an API key): stored, answered 200, processed asynchronously',

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { RequiredScope } from '../common/auth/required-scope.decorator';
 import { ListWebhookEventsDto } from './dto/list-webhook-events.dto';
 import {
   toWebhookEventDetailResponse,
@@ -16,6 +17,7 @@ export class WebhookEventsController {
   constructor(private readonly events: WebhookEventsService) {}
 
   @Get()
+  @RequiredScope('admin')
   @ApiOperation({ summary: 'List inbox events, newest first (filter by status, e.g. failed = the dead letters)' })
   @ApiOkResponse({ type: WebhookEventListResponse })
   async list(@Query() query: ListWebhookEventsDto): Promise<WebhookEventListResponse> {
@@ -24,6 +26,7 @@ export class WebhookEventsController {
   }
 
   @Get(':id')
+  @RequiredScope('admin')
   @ApiOperation({ summary: 'One inbox event with its payload, attempts and last error' })
   @ApiParam({ name: 'id', example: 'evt_1PqR...' })
   @ApiOkResponse({ type: WebhookEventDetailResponse })
@@ -32,6 +35,7 @@ export class WebhookEventsController {
   }
 
   @Post(':id/retry')
+  @RequiredScope('admin')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Process a failed (or processed) event again, with a fresh attempt budget; 409 while it is processing or if it was ignored',

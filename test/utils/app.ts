@@ -32,7 +32,7 @@ export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: 'test',
-    API_KEYS: `test:${API_KEY},other:${OTHER_API_KEY}`,
+    API_KEYS: `test:${API_KEY}:read+write+refunds+admin,other:${OTHER_API_KEY}`,
     DATABASE_URL: db.url,
     LOG_LEVEL: 'info',
     ...options.env,

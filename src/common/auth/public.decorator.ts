@@ -1,6 +1,4 @@
-import { SetMetadata } from '@nestjs/common';
+import { declareAccess } from './required-scope.decorator';
 
-export const IS_PUBLIC = Symbol('isPublic');
-
-/** The only way a route opts out of API-key authentication. */
-export const Public = () => SetMetadata(IS_PUBLIC, true);
+/** The only way a route opts out of API-key authentication (health, Stripe's webhook delivery). */
+export const Public = () => declareAccess({ public: true });

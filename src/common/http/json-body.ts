@@ -4,6 +4,8 @@ import type { FastifyRequest } from 'fastify';
 /** Fastify route config (Nest: `@RouteConfig({ parseJson: false })`) for routes that take their JSON as raw bytes. */
 export interface JsonBodyRouteConfig {
   parseJson?: boolean;
+  /** This route's body limit in bytes, above the application's (Stripe's big events); 413 above it. */
+  bodyLimit?: number;
 }
 
 type Done = (error: Error | null, body?: unknown) => void;
@@ -15,7 +17,13 @@ type Done = (error: Error | null, body?: unknown) => void;
  * unsigned 5 MB body costs a hash, not a parse), then parses them itself.
  */
 export function useJsonBodyParser(app: NestFastifyApplication, bodyLimit: number): void {
-  const parse = app.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
+  const fastify = app.getHttpAdapter().getInstance();
+  // Nest's RouteConfig only reaches Fastify's route config; the route's own limit must be a route option.
+  fastify.addHook('onRoute', (route) => {
+    const routeLimit = (route.config as JsonBodyRouteConfig | undefined)?.bodyLimit;
+    if (routeLimit) route.bodyLimit = routeLimit;
+  });
+  const parse = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', { bodyLimit }, (request: FastifyRequest, body: Buffer, done: Done) => {
     if ((request.routeOptions.config as JsonBodyRouteConfig).parseJson === false) return done(null, undefined);
     parse(request, body as unknown as string, done);

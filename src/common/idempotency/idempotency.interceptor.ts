@@ -2,7 +2,7 @@ import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor 
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, Observable, of, switchMap, throwError } from 'rxjs';
-import type { AuthenticatedRequest } from '../auth/api-key.guard';
+import type { AuthenticatedRequest } from '../auth/api-key-auth';
 import { PROBLEM_CONTENT_TYPE, ProblemException } from '../errors/problem';
 import { toProblem } from '../errors/to-problem';
 import { IdempotencyService } from './idempotency.service';
