@@ -92,7 +92,7 @@ export function handleEmulatorRoute(
       error: { type: 'invalid_request_error', message: `Unrecognized emulator route (${method}: ${path}).` },
     });
   } catch (err) {
-    if (err instanceof StripeApiError) return json(res, err.status, err.toBody());
+    if (err instanceof StripeApiError) return json(res, err.status, err.toBody(String(res.getHeader('Request-Id'))));
     throw err;
   }
 }

@@ -6,6 +6,7 @@ import { Fault, RequestLogEntry, faultBody } from './core/faults';
 import { newId } from './core/ids';
 import { KeyKind, Router } from './core/router';
 import { expand } from './core/expand';
+import { checkParams, complete } from './core/shapes';
 import { TestActions, handleEmulatorRoute } from './emulator-routes';
 
 interface Reply {
@@ -48,6 +49,18 @@ function invalidKeyMessage(apiKey: string | undefined): string {
     : "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').";
 }
 
+/** Stripe.js adds these to its publishable-key calls; the server SDK's params types do not declare them. */
+const STRIPE_JS_FIELDS = ['client_secret', 'payment_user_agent', 'time_on_page', 'guid', 'muid', 'sid', 'referrer', 'use_stripe_sdk'];
+
+function withoutStripeJsFields(params: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (STRIPE_JS_FIELDS.includes(k)) continue;
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) ? withoutStripeJsFields(v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
 /** Browsers call the API straight from a checkout page (Stripe.js does), so every /v1 answer allows it. */
 const CORS_HEADERS: Record<string, string> = {
   'Access-Control-Allow-Origin': '*',
@@ -57,10 +70,10 @@ const CORS_HEADERS: Record<string, string> = {
   'Access-Control-Max-Age': '300',
 };
 
-function errorReply(err: StripeApiError, extraHeaders: Record<string, string> = {}): Reply {
+function errorReply(err: StripeApiError, requestId: string, extraHeaders: Record<string, string> = {}): Reply {
   return {
     status: err.status,
-    body: JSON.stringify(err.toBody(), null, 2),
+    body: JSON.stringify(err.toBody(requestId), null, 2),
     headers: { ...extraHeaders, ...(err.init.headers ?? {}) },
   };
 }
@@ -130,7 +143,11 @@ async function handle(em: Emulator, router: Router, actions: TestActions, req: h
       return;
     }
     if (fault.status !== undefined) {
-      reply = { status: fault.status, body: JSON.stringify(faultBody(fault), null, 2), headers: fault.headers ?? {} };
+      reply = {
+        status: fault.status,
+        body: JSON.stringify(faultBody(fault, requestId), null, 2),
+        headers: fault.headers ?? {},
+      };
     }
   }
   entry.status = reply!.status;
@@ -162,23 +179,25 @@ async function execute(
   delete params.key;
   const apiKey = apiKeyOf(req.headers.authorization) ?? bodyKey;
   const kind = keyKind(apiKey);
-  if (!kind) return errorReply(new StripeApiError(401, invalidKeyMessage(apiKey), { type: 'authentication_error' }));
+  if (!kind) return errorReply(new StripeApiError(401, invalidKeyMessage(apiKey)), requestId);
   const route = router.match(method, url.pathname);
   if (!route) {
-    return errorReply(
-      new StripeApiError(404, `Unrecognized request URL (${method}: ${url.pathname}).`, {
-        type: 'invalid_request_error',
-      }),
-    );
+    return errorReply(new StripeApiError(404, `Unrecognized request URL (${method}: ${url.pathname}).`), requestId);
   }
   if (kind === 'publishable' && !route.publishable) {
     return errorReply(
       new StripeApiError(
         401,
         'This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.',
-        { type: 'invalid_request_error' },
       ),
+      requestId,
     );
+  }
+  try {
+    checkParams(kind === 'publishable' ? withoutStripeJsFields(params) : params, route.shape.params);
+  } catch (err) {
+    if (err instanceof StripeApiError) return errorReply(err, requestId);
+    throw err;
   }
   if (idempotencyKey) {
     const lookup = em.idempotency.begin(apiKey!, idempotencyKey, `${method} ${url.pathname} ${canonical(params)}`);
@@ -193,6 +212,7 @@ async function execute(
           `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
           { type: 'idempotency_error' },
         ),
+        requestId,
       );
     }
     if (lookup.kind === 'in_flight') {
@@ -202,6 +222,7 @@ async function execute(
           `There is currently another in-progress request using this Stripe-Idempotency-Key. Please try again later.`,
           { type: 'idempotency_error', code: 'idempotency_key_in_use' },
         ),
+        requestId,
       );
     }
   }
@@ -209,7 +230,8 @@ async function execute(
   let reply: Reply;
   try {
     const result = await route.handler({ params, path: route.path, req: { id: requestId, idempotencyKey }, key: kind });
-    reply = { status: 200, body: JSON.stringify(expand(result, params.expand, em.store), null, 2), headers: {} };
+    const body = complete(expand(result, params.expand, em.store), route.shape.returns);
+    reply = { status: 200, body: JSON.stringify(body, null, 2), headers: {} };
   } catch (err) {
     if (!(err instanceof StripeApiError)) {
       em.opts.logger.warn(`stripe-emulator: ${(err as Error).stack ?? err}`);
@@ -217,9 +239,9 @@ async function execute(
     const apiErr = err instanceof StripeApiError ? err : new StripeApiError(500, 'An unknown error occurred', { type: 'api_error' });
     if (apiErr.init.preExecution && idempotencyKey) {
       em.idempotency.release(apiKey!, idempotencyKey);
-      return errorReply(apiErr);
+      return errorReply(apiErr, requestId);
     }
-    reply = errorReply(apiErr);
+    reply = errorReply(apiErr, requestId);
   }
   if (idempotencyKey) em.idempotency.finish(apiKey!, idempotencyKey, reply);
   em.changed();

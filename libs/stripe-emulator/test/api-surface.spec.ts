@@ -44,10 +44,9 @@ describe('Wire protocol, lists and auth', () => {
     expect(list.data).toHaveLength(1);
     expect((list.data[0].customer as Stripe.Customer).name).toBe('Find Me');
     expect((list.data[0].latest_charge as Stripe.Charge).amount_captured).toBe(1000);
-    const charge = await h.stripe.charges.retrieve(
-      list.data[0].latest_charge ? (list.data[0].latest_charge as Stripe.Charge).id : '',
-      { expand: ['payment_intent'] },
-    );
+    const charge = await h.stripe.charges.retrieve(list.data[0].latest_charge ? (list.data[0].latest_charge as Stripe.Charge).id : '', {
+      expand: ['payment_intent'],
+    });
     expect((charge.payment_intent as Stripe.PaymentIntent).id).toBe(list.data[0].id);
   });
 
@@ -75,9 +74,7 @@ describe('Wire protocol, lists and auth', () => {
     expect(events).toEqual(['customer.deleted', 'customer.updated', 'customer.created']);
     const updatedEvent = (await h.stripe.events.list({ type: 'customer.updated' })).data[0];
     expect(updatedEvent.data.previous_attributes).toEqual({ name: null, metadata: { a: '1', b: '2' } });
-    expect(
-      (await h.stripe.events.list({ types: ['payment_method.attached', 'payment_method.detached'] })).data,
-    ).toHaveLength(2);
+    expect((await h.stripe.events.list({ types: ['payment_method.attached', 'payment_method.detached'] })).data).toHaveLength(2);
     const metaErr = await h.stripe.customers.create({ metadata: { ['k'.repeat(41)]: 'v' } }).catch((e) => e);
     expect(metaErr.statusCode).toBe(400);
   });
@@ -101,9 +98,7 @@ describe('Wire protocol, lists and auth', () => {
   });
 
   it('rejects unknown parameters naming them', async () => {
-    const err = await h.stripe.customers
-      .create({ email: 'a@example.com', foo: 'bar' } as Stripe.CustomerCreateParams)
-      .catch((e) => e);
+    const err = await h.stripe.customers.create({ email: 'a@example.com', foo: 'bar' } as Stripe.CustomerCreateParams).catch((e) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect([err.code, err.param, err.message]).toEqual(['parameter_unknown', 'foo', 'Received unknown parameter: foo']);
     const nested = await fetch(`${h.emulator.url}/v1/subscriptions`, {
@@ -130,7 +125,11 @@ describe('Wire protocol, lists and auth', () => {
     const none = await fetch(`${h.emulator.url}/v1/customers`);
     expect(none.status).toBe(401);
     expect(none.headers.get('request-id')).toMatch(/^req_/);
-    expect(((await none.json()) as any).error.type).toBe('authentication_error');
+    // Stripe's specification: an invalid key is an invalid_request_error with status 401.
+    expect(((await none.json()) as any).error).toMatchObject({
+      type: 'invalid_request_error',
+      request_log_url: expect.stringMatching(/^https:\/\/dashboard\.stripe\.com\/test\/logs\/req_/),
+    });
   });
 
   it('lists events with created ranges, stable order and both directions', async () => {
@@ -141,12 +140,7 @@ describe('Wire protocol, lists and auth', () => {
     const events = await h.stripe.events.list();
     const created = events.data.map((e) => e.created);
     expect([...created].sort((a, b) => b - a)).toEqual(created);
-    expect(events.data.map((e) => (e.data.object as Stripe.Customer).name)).toEqual([
-      'late2',
-      'late1',
-      'late0',
-      'early',
-    ]);
+    expect(events.data.map((e) => (e.data.object as Stripe.Customer).name)).toEqual(['late2', 'late1', 'late0', 'early']);
     const before = await h.stripe.events.list({ created: { lt: events.data[0].created } });
     expect(before.data.map((e) => (e.data.object as Stripe.Customer).id)).toEqual([early.id]);
     const older = await h.stripe.events.list({ limit: 2, starting_after: events.data[1].id });

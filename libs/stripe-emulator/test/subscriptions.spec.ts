@@ -24,29 +24,31 @@ describe('Subscriptions and invoices', () => {
       items: [{ price: price.id }],
       payment_behavior: 'default_incomplete',
       payment_settings: { save_default_payment_method: 'on_subscription' },
-      expand: ['latest_invoice.payment_intent'],
+      // The pinned version has no invoice.payment_intent: the intent is the invoice's default payment.
+      expand: ['latest_invoice.payments.data.payment.payment_intent'],
     });
     expect(sub.status).toBe('incomplete');
-    const invoice = sub.latest_invoice as Stripe.Invoice & { payment_intent: Stripe.PaymentIntent };
+    const invoice = sub.latest_invoice as Stripe.Invoice;
+    expect(invoice).not.toHaveProperty('payment_intent');
+    const intent = invoice.payments!.data[0].payment.payment_intent as Stripe.PaymentIntent;
     expect(invoice).toMatchObject({
       status: 'open',
       amount_due: 1500,
       billing_reason: 'subscription_create',
       customer: customer.id,
     });
-    expect(invoice.payment_intent).toMatchObject({
+    expect(intent).toMatchObject({
       object: 'payment_intent',
       status: 'requires_payment_method',
       amount: 1500,
     });
     expect(invoice.confirmation_secret).toEqual({
-      client_secret: invoice.payment_intent.client_secret,
+      client_secret: intent.client_secret,
       type: 'payment_intent',
     });
     expect(sub.items.data[0].current_period_end).toBeGreaterThan(sub.items.data[0].current_period_start);
 
-    const paid = await h.stripe.paymentIntents.confirm(invoice.payment_intent.id, { payment_method: 'pm_card_visa' });
-    expect((paid as unknown as { invoice: string }).invoice).toBe(invoice.id);
+    const paid = await h.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });
     const payments = await h.stripe.invoicePayments.list({
       payment: { type: 'payment_intent', payment_intent: paid.id },
     });
@@ -104,9 +106,7 @@ describe('Subscriptions and invoices', () => {
     expect(strict.decline_code).toBe('generic_decline');
 
     const none = await h.stripe.customers.create({});
-    const err = await h.stripe.subscriptions
-      .create({ customer: none.id, items: [{ price: price.id }] })
-      .catch((e) => e);
+    const err = await h.stripe.subscriptions.create({ customer: none.id, items: [{ price: price.id }] }).catch((e) => e);
     expect(err.statusCode).toBe(400);
   });
 
@@ -175,9 +175,7 @@ describe('Subscriptions and invoices', () => {
     const canceled = await h.stripe.subscriptions.cancel(other.id);
     expect(canceled.status).toBe('canceled');
     expect((await h.stripe.subscriptions.list({ customer: customer.id })).data.map((s) => s.id)).toEqual([sub.id]);
-    expect((await h.stripe.subscriptions.list({ customer: customer.id, status: 'all' })).data.map((s) => s.id)).toEqual(
-      [other.id, sub.id],
-    );
+    expect((await h.stripe.subscriptions.list({ customer: customer.id, status: 'all' })).data.map((s) => s.id)).toEqual([other.id, sub.id]);
     expect((await h.stripe.subscriptions.list({ status: 'canceled' })).data.map((s) => s.id)).toEqual([other.id]);
     const ended = await h.control('POST', `/subscriptions/${sub.id}/advance`);
     expect(ended.body.status).toBe('canceled');
@@ -197,9 +195,7 @@ describe('Subscriptions and invoices', () => {
     expect(oneTime).toMatchObject({ type: 'one_time', recurring: null, product: product.id });
     expect(yearly.recurring).toMatchObject({ interval: 'year', interval_count: 1 });
     expect((await h.stripe.prices.list({ lookup_keys: ['book_yearly'] })).data.map((p) => p.id)).toEqual([yearly.id]);
-    expect((await h.stripe.prices.list({ product: product.id, type: 'one_time' })).data.map((p) => p.id)).toEqual([
-      oneTime.id,
-    ]);
+    expect((await h.stripe.prices.list({ product: product.id, type: 'one_time' })).data.map((p) => p.id)).toEqual([oneTime.id]);
     const withProduct = await h.stripe.prices.retrieve(yearly.id, { expand: ['product'] });
     expect((withProduct.product as Stripe.Product).name).toBe('Book');
     expect(await eventTypes(h.stripe)).toEqual(['product.created', 'price.created', 'price.created']);

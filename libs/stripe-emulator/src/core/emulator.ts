@@ -3,6 +3,7 @@ import { IdempotencyStore } from './idempotency';
 import { FaultList, RequestLogEntry } from './faults';
 import { newId } from './ids';
 import { RequestInfo } from './router';
+import { completeEvent } from './shapes';
 import { Store, StripeObject, clone } from './store';
 import { WebhookDispatcher } from './webhooks';
 
@@ -107,17 +108,20 @@ export class Emulator {
     this.lastEventCreated = created;
     const data: Record<string, unknown> = { object: clone(obj) };
     if (previous && Object.keys(previous).length) data.previous_attributes = clone(previous);
-    const event = this.store.put({
-      id: newId('evt'),
-      object: 'event',
-      api_version: API_VERSION,
-      created,
-      data,
-      livemode: false,
-      pending_webhooks: 0,
-      request: { id: req?.id ?? null, idempotency_key: req?.idempotencyKey ?? null },
-      type,
-    });
+    // The payload is frozen as the pinned version declares it, once: listing and delivery show the same JSON.
+    const event = this.store.put(
+      completeEvent({
+        id: newId('evt'),
+        object: 'event',
+        api_version: API_VERSION,
+        created,
+        data,
+        livemode: false,
+        pending_webhooks: 0,
+        request: { id: req?.id ?? null, idempotency_key: req?.idempotencyKey ?? null },
+        type,
+      }) as StripeObject,
+    );
     this.webhooks.dispatch(event);
     this.changed();
     return event;

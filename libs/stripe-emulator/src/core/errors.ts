@@ -1,3 +1,5 @@
+import { completeObject } from './shapes';
+
 export interface StripeErrorInit {
   type?: string;
   code?: string;
@@ -21,7 +23,7 @@ export class StripeApiError extends Error {
     super(message);
   }
 
-  toBody(): { error: Record<string, unknown> } {
+  toBody(requestId: string): { error: Record<string, unknown> } {
     const { type, code, declineCode, param, paymentIntent } = this.init;
     const error: Record<string, unknown> = {
       type: type ?? defaultType(this.status),
@@ -30,18 +32,25 @@ export class StripeApiError extends Error {
     if (code) error.code = code;
     if (declineCode) error.decline_code = declineCode;
     if (param) error.param = param;
-    if (paymentIntent) error.payment_intent = paymentIntent;
-    Object.assign(error, this.init.extra ?? {});
-    if (code) error.doc_url = `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`;
+    if (paymentIntent) error.payment_intent = completeObject(paymentIntent);
+    for (const [key, value] of Object.entries(this.init.extra ?? {})) error[key] = completeObject(value);
+    if (code) error.doc_url = docUrl(code);
+    error.request_log_url = requestLogUrl(requestId);
     return { error };
   }
 }
 
-export function defaultType(status: number): string {
-  if (status === 401) return 'authentication_error';
+export const docUrl = (code: string) => `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`;
+
+/** Stripe links every failed API request to its dashboard log; the emulator has no dashboard, but the link's form is kept. */
+export const requestLogUrl = (requestId: string) => `https://dashboard.stripe.com/test/logs/${requestId}`;
+
+/**
+ * Stripe's specification knows four error types. An invalid key (401), a permission error (403) and a
+ * rate limit (429) are invalid_request_error with that status; the SDK picks its error class from the status.
+ */
+export function defaultType(status: number): 'api_error' | 'card_error' | 'invalid_request_error' {
   if (status === 402) return 'card_error';
-  if (status === 403) return 'permission_error';
-  if (status === 429) return 'rate_limit_error';
   if (status >= 500) return 'api_error';
   return 'invalid_request_error';
 }

@@ -1,3 +1,4 @@
+import { defaultType, docUrl, requestLogUrl } from './errors';
 import { newId } from './ids';
 
 export interface Fault {
@@ -57,17 +58,9 @@ export class FaultList {
   }
 }
 
-export function faultBody(fault: Fault): { error: Record<string, unknown> } {
+export function faultBody(fault: Fault, requestId: string): { error: Record<string, unknown> } {
   const status = fault.status ?? 500;
-  const type =
-    fault.error?.type ??
-    (status === 429
-      ? 'rate_limit_error'
-      : status === 402
-        ? 'card_error'
-        : status >= 500
-          ? 'api_error'
-          : 'invalid_request_error');
+  const type = fault.error?.type ?? defaultType(status);
   const message =
     fault.error?.message ??
     (status === 429
@@ -77,7 +70,8 @@ export function faultBody(fault: Fault): { error: Record<string, unknown> } {
         : 'Injected error.');
   const code = fault.error?.code ?? (status === 429 ? 'rate_limit' : status === 402 ? 'card_declined' : undefined);
   const error: Record<string, unknown> = { type, message };
-  if (code) error.code = code;
+  if (code) Object.assign(error, { code, doc_url: docUrl(code) });
   if (status === 402) error.decline_code = 'generic_decline';
+  error.request_log_url = requestLogUrl(requestId);
   return { error };
 }

@@ -1,8 +1,6 @@
 import { StripeApiError } from './errors';
-import { Params, Spec, int } from './params';
+import { Params, int } from './params';
 import { StripeObject } from './store';
-
-export const LIST_SPEC: Spec = { limit: true, starting_after: true, ending_before: true };
 
 /** Cursor pagination over a newest-first array, as Stripe's list endpoints. */
 export function paginate(items: StripeObject[], params: Params, url: string) {

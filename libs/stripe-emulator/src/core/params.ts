@@ -1,34 +1,6 @@
 import { StripeApiError, invalid } from './errors';
 
 export type Params = Record<string, any>;
-/** `true`: any scalar; `'hash'`: free-form string map (metadata); nested spec; `[spec]`: array of spec. */
-export type Spec = { [key: string]: true | 'hash' | Spec | [Spec | true] };
-
-function unknownParam(path: string): StripeApiError {
-  return new StripeApiError(400, `Received unknown parameter: ${path}`, {
-    code: 'parameter_unknown',
-    param: path,
-    preExecution: true,
-  });
-}
-
-/** Rejects parameters the endpoint does not know, naming them as Stripe does (`items[0][foo]`). */
-export function checkParams(params: Params, spec: Spec, prefix = ''): void {
-  for (const [key, value] of Object.entries(params)) {
-    const path = prefix ? `${prefix}[${key}]` : key;
-    const rule = key === 'expand' && !prefix ? [true] : spec[key];
-    if (rule === undefined) throw unknownParam(path);
-    if (rule === true || rule === 'hash' || value === '' || value === null) continue;
-    if (Array.isArray(rule)) {
-      const items = Array.isArray(value) ? value : typeof value === 'object' ? Object.values(value) : [value];
-      items.forEach((item, i) => {
-        if (rule[0] !== true && item && typeof item === 'object') checkParams(item, rule[0] as Spec, `${path}[${i}]`);
-      });
-    } else if (typeof value === 'object') {
-      checkParams(value, rule, path);
-    }
-  }
-}
 
 export function required(params: Params, name: string): any {
   const value = params[name];

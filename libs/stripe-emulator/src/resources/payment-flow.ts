@@ -1,5 +1,5 @@
 import { Emulator } from '../core/emulator';
-import { StripeApiError } from '../core/errors';
+import { StripeApiError, docUrl } from '../core/errors';
 import { RequestInfo } from '../core/router';
 import { StripeObject, clone } from '../core/store';
 import { createCharge } from './charges';
@@ -22,8 +22,6 @@ export function markSetUpOffSession(em: Emulator, pm: StripeObject): void {
 function isSetUpOffSession(em: Emulator, pm: StripeObject): boolean {
   return em.store.meta(pm.id).setUpOffSession === true;
 }
-
-const docUrl = (code: string) => `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`;
 
 /** Runs the card's documented outcome; a decline answers 402 after the intent has been updated. */
 export function confirmIntent(em: Emulator, pi: StripeObject, pm: StripeObject, req: RequestInfo | null, opts: ConfirmOptions): void {
@@ -119,7 +117,7 @@ function decline(
     code,
     declineCode,
     paymentIntent: clone(pi),
-    extra: { charge: charge.id, payment_method: clone(pm), request_log_url: null },
+    extra: { charge: charge.id, payment_method: clone(pm) },
   });
 }
 

@@ -1,8 +1,8 @@
 import { Emulator } from '../core/emulator';
 import { StripeApiError, invalid } from '../core/errors';
 import { newId, randomToken } from '../core/ids';
-import { LIST_SPEC, paginate } from '../core/list';
-import { Params, Spec, checkParams, mergeMetadata, required } from '../core/params';
+import { paginate } from '../core/list';
+import { Params, mergeMetadata, required } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject } from '../core/store';
 import { hasRawCardNumber, readRawCard } from './card-numbers';
@@ -95,8 +95,6 @@ export function attachPaymentMethod(em: Emulator, pm: StripeObject, customerId: 
 const RAW_CARD_REFUSED =
   'Sending credit card numbers directly to the Stripe API is generally unsafe. We suggest you use test tokens that map to the test card you are using, see https://stripe.com/docs/testing. To enable raw card data APIs in test mode, see https://support.stripe.com/questions/enabling-access-to-raw-card-data-apis.';
 
-const BILLING_DETAILS: Spec = { address: 'hash', email: true, name: true, phone: true };
-
 function applyBillingDetails(pm: StripeObject, details: Params | undefined): void {
   if (!details) return;
   const { address, ...rest } = details;
@@ -110,18 +108,6 @@ export function registerPaymentMethods(router: Router, em: Emulator): void {
     'POST',
     '/v1/payment_methods',
     ({ params, key }) => {
-      checkParams(params, {
-        type: true,
-        card: { number: true, exp_month: true, exp_year: true, cvc: true },
-        billing_details: BILLING_DETAILS,
-        metadata: 'hash',
-        allow_redisplay: true,
-        payment_user_agent: true,
-        time_on_page: true,
-        guid: true,
-        muid: true,
-        sid: true,
-      });
       if (required(params, 'type') !== 'card') {
         throw invalid(`Invalid type: must be card (the emulator only creates cards).`, undefined, 'type');
       }
@@ -137,13 +123,11 @@ export function registerPaymentMethods(router: Router, em: Emulator): void {
     { publishable: true },
   );
 
-  router.add('GET', '/v1/payment_methods/:id', ({ path, params, req }) => {
-    checkParams(params, {});
+  router.add('GET', '/v1/payment_methods/:id', ({ path, req }) => {
     return resolvePaymentMethod(em, path.id, req);
   });
 
   router.add('POST', '/v1/payment_methods/:id', ({ path, params, req }) => {
-    checkParams(params, { metadata: 'hash', billing_details: BILLING_DETAILS, allow_redisplay: true });
     const pm = resolvePaymentMethod(em, path.id, req);
     const before = structuredClone(pm);
     pm.metadata = mergeMetadata(pm.metadata, params.metadata);
@@ -154,15 +138,13 @@ export function registerPaymentMethods(router: Router, em: Emulator): void {
   });
 
   router.add('POST', '/v1/payment_methods/:id/attach', ({ path, params, req }) => {
-    checkParams(params, { customer: true });
     const customer = em.store.find(required(params, 'customer'), 'customer', 'customer');
     const pm = resolvePaymentMethod(em, path.id, req);
     attachPaymentMethod(em, pm, customer.id, req);
     return pm;
   });
 
-  router.add('POST', '/v1/payment_methods/:id/detach', ({ path, params, req }) => {
-    checkParams(params, {});
+  router.add('POST', '/v1/payment_methods/:id/detach', ({ path, req }) => {
     const pm = resolvePaymentMethod(em, path.id, req);
     if (!pm.customer) {
       throw invalid(
@@ -182,12 +164,10 @@ export function registerPaymentMethods(router: Router, em: Emulator): void {
     return paginate(items, params, url);
   };
   router.add('GET', '/v1/payment_methods', ({ params }) => {
-    checkParams(params, { ...LIST_SPEC, customer: true, type: true });
     if (params.customer) em.store.find(params.customer, 'customer', 'customer');
     return list(params.customer, params, '/v1/payment_methods');
   });
   router.add('GET', '/v1/customers/:id/payment_methods', ({ path, params }) => {
-    checkParams(params, { ...LIST_SPEC, type: true, allow_redisplay: true });
     em.store.find(path.id, 'customer', 'customer');
     return list(path.id, params, `/v1/customers/${path.id}/payment_methods`);
   });

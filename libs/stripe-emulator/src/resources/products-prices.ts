@@ -1,8 +1,8 @@
 import { Emulator } from '../core/emulator';
 import { invalid } from '../core/errors';
 import { newId } from '../core/ids';
-import { LIST_SPEC, matchesCreated, paginate } from '../core/list';
-import { Params, Spec, bool, checkParams, int, mergeMetadata, oneOf, required, str, stringList } from '../core/params';
+import { matchesCreated, paginate } from '../core/list';
+import { Params, bool, int, mergeMetadata, oneOf, required, str, stringList } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject } from '../core/store';
 import { validateCurrency } from './amounts';
@@ -34,28 +34,13 @@ function createProduct(em: Emulator, params: Params, req: RequestInfo): StripeOb
 }
 
 export function registerProductsAndPrices(router: Router, em: Emulator): void {
-  const productSpec: Spec = {
-    id: true,
-    name: true,
-    description: true,
-    active: true,
-    metadata: 'hash',
-    statement_descriptor: true,
-    unit_label: true,
-    images: [true],
-    url: true,
-    tax_code: true,
-  };
   router.add('POST', '/v1/products', ({ params, req }) => {
-    checkParams(params, productSpec);
     return createProduct(em, params, req);
   });
-  router.add('GET', '/v1/products/:id', ({ path, params }) => {
-    checkParams(params, {});
+  router.add('GET', '/v1/products/:id', ({ path }) => {
     return em.store.find(path.id, 'product', 'id');
   });
   router.add('POST', '/v1/products/:id', ({ path, params, req }) => {
-    checkParams(params, { ...productSpec, default_price: true });
     const product = em.store.find(path.id, 'product', 'id');
     const before = structuredClone(product);
     for (const f of ['name', 'description', 'statement_descriptor', 'unit_label', 'url', 'default_price'] as const) {
@@ -70,47 +55,28 @@ export function registerProductsAndPrices(router: Router, em: Emulator): void {
     return product;
   });
   router.add('GET', '/v1/products', ({ params }) => {
-    checkParams(params, { ...LIST_SPEC, active: true, ids: [true], created: 'hash' });
     const active = bool(params, 'active');
     const ids = stringList(params.ids);
     const items = em.store.list(
       'product',
       (p) =>
-        (active === undefined || p.active === active) &&
-        (!ids.length || ids.includes(p.id)) &&
-        matchesCreated(p.created, params.created),
+        (active === undefined || p.active === active) && (!ids.length || ids.includes(p.id)) && matchesCreated(p.created, params.created),
     );
     return paginate(items, params, '/v1/products');
   });
 
   router.add('POST', '/v1/prices', ({ params, req }) => {
-    checkParams(params, {
-      currency: true,
-      unit_amount: true,
-      product: true,
-      product_data: { name: true, metadata: 'hash', statement_descriptor: true, unit_label: true },
-      recurring: { interval: true, interval_count: true, usage_type: true },
-      lookup_key: true,
-      metadata: 'hash',
-      nickname: true,
-      active: true,
-      transfer_lookup_key: true,
-      tax_behavior: true,
-      billing_scheme: true,
-    });
     const currency = validateCurrency(params);
     const unitAmount = int(params, 'unit_amount');
     if (unitAmount === undefined) required(params, 'unit_amount');
-    if (unitAmount! < 0)
-      throw invalid('This value must be greater than or equal to 0.', 'parameter_invalid_integer', 'unit_amount');
+    if (unitAmount! < 0) throw invalid('This value must be greater than or equal to 0.', 'parameter_invalid_integer', 'unit_amount');
     let productId: string;
     if (params.product) productId = em.store.find(params.product, 'product', 'product').id;
     else if (params.product_data) productId = createProduct(em, params.product_data, req).id;
     else required(params, 'product');
     let recurring: StripeObject['recurring'] = null;
     if (params.recurring) {
-      const interval =
-        oneOf(params.recurring, 'interval', ['day', 'week', 'month', 'year']) ?? required(params.recurring, 'interval');
+      const interval = oneOf(params.recurring, 'interval', ['day', 'week', 'month', 'year']) ?? required(params.recurring, 'interval');
       recurring = {
         interval,
         interval_count: int(params.recurring, 'interval_count', 'recurring[interval_count]') ?? 1,
@@ -153,18 +119,10 @@ export function registerProductsAndPrices(router: Router, em: Emulator): void {
     em.emit('price.created', price, req);
     return price;
   });
-  router.add('GET', '/v1/prices/:id', ({ path, params }) => {
-    checkParams(params, {});
+  router.add('GET', '/v1/prices/:id', ({ path }) => {
     return em.store.find(path.id, 'price', 'price');
   });
   router.add('POST', '/v1/prices/:id', ({ path, params, req }) => {
-    checkParams(params, {
-      metadata: 'hash',
-      active: true,
-      nickname: true,
-      lookup_key: true,
-      transfer_lookup_key: true,
-    });
     const price = em.store.find(path.id, 'price', 'price');
     const before = structuredClone(price);
     price.metadata = mergeMetadata(price.metadata, params.metadata);
@@ -178,16 +136,6 @@ export function registerProductsAndPrices(router: Router, em: Emulator): void {
     return price;
   });
   router.add('GET', '/v1/prices', ({ params }) => {
-    checkParams(params, {
-      ...LIST_SPEC,
-      product: true,
-      active: true,
-      type: true,
-      currency: true,
-      lookup_keys: [true],
-      recurring: 'hash',
-      created: 'hash',
-    });
     const active = bool(params, 'active');
     const keys = stringList(params.lookup_keys);
     const items = em.store.list(

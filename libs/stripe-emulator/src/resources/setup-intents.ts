@@ -2,8 +2,8 @@ import { findForCall } from '../core/client-secret';
 import { Emulator } from '../core/emulator';
 import { StripeApiError, invalid } from '../core/errors';
 import { newId, randomToken } from '../core/ids';
-import { LIST_SPEC, matchesCreated, paginate } from '../core/list';
-import { Params, Spec, bool, checkParams, mergeMetadata, oneOf, str } from '../core/params';
+import { matchesCreated, paginate } from '../core/list';
+import { Params, bool, mergeMetadata, oneOf, str } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject, clone } from '../core/store';
 import { markSetUpOffSession } from './payment-flow';
@@ -11,32 +11,6 @@ import { attachPaymentMethod, resolvePaymentMethod, testCardOf } from './payment
 
 const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
 const CANCELABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
-const CONFIRM_SPEC: Spec = {
-  payment_method: true,
-  return_url: true,
-  payment_method_options: 'hash',
-  mandate_data: 'hash',
-  use_stripe_sdk: true,
-};
-const UPDATE_SPEC: Spec = {
-  customer: true,
-  description: true,
-  metadata: 'hash',
-  payment_method: true,
-  payment_method_types: [true],
-  payment_method_options: 'hash',
-};
-const CREATE_SPEC: Spec = {
-  ...UPDATE_SPEC,
-  ...CONFIRM_SPEC,
-  confirm: true,
-  usage: true,
-  automatic_payment_methods: { enabled: true, allow_redirects: true },
-  attach_to_self: true,
-  flow_directions: [true],
-  single_use: 'hash',
-};
-
 const docUrl = (code: string) => `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`;
 
 function applyUpdate(em: Emulator, si: StripeObject, params: Params, req: RequestInfo): void {
@@ -95,7 +69,7 @@ function confirm(em: Emulator, si: StripeObject, params: Params, req: RequestInf
       type: 'card_error',
       code,
       declineCode,
-      extra: { payment_method: clone(pm), setup_intent: clone(si), request_log_url: null },
+      extra: { payment_method: clone(pm), setup_intent: clone(si) },
     });
   }
   if (outcome.kind === 'authenticate') {
@@ -127,7 +101,6 @@ export function completeSetupAuthentication(em: Emulator, si: StripeObject, succ
 
 export function registerSetupIntents(router: Router, em: Emulator): void {
   router.add('POST', '/v1/setup_intents', ({ params, req }) => {
-    checkParams(params, CREATE_SPEC);
     const id = newId('seti');
     const si = em.store.put({
       id,
@@ -172,14 +145,12 @@ export function registerSetupIntents(router: Router, em: Emulator): void {
     '/v1/setup_intents/:id',
     (call) => {
       const si = findForCall(em, call, 'setup_intent');
-      checkParams(call.params, {});
       return si;
     },
     { publishable: true },
   );
 
   router.add('POST', '/v1/setup_intents/:id', ({ path, params, req }) => {
-    checkParams(params, UPDATE_SPEC);
     const si = em.store.find(path.id, 'setup_intent', 'intent');
     if (!CONFIRMABLE.includes(si.status)) {
       throw new StripeApiError(400, `You cannot update this SetupIntent because it has a status of ${si.status}.`, {
@@ -195,14 +166,12 @@ export function registerSetupIntents(router: Router, em: Emulator): void {
     '/v1/setup_intents/:id/confirm',
     (call) => {
       const si = findForCall(em, call, 'setup_intent');
-      checkParams(call.params, CONFIRM_SPEC);
       return confirm(em, si, call.params, call.req);
     },
     { publishable: true },
   );
 
   router.add('POST', '/v1/setup_intents/:id/cancel', ({ path, params, req }) => {
-    checkParams(params, { cancellation_reason: true });
     const si = em.store.find(path.id, 'setup_intent', 'intent');
     const reason = oneOf(params, 'cancellation_reason', ['abandoned', 'requested_by_customer', 'duplicate']);
     if (!CANCELABLE.includes(si.status)) {
@@ -218,7 +187,6 @@ export function registerSetupIntents(router: Router, em: Emulator): void {
   });
 
   router.add('GET', '/v1/setup_intents', ({ params }) => {
-    checkParams(params, { ...LIST_SPEC, customer: true, payment_method: true, created: 'hash', attach_to_self: true });
     const items = em.store.list(
       'setup_intent',
       (si) =>

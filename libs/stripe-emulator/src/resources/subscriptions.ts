@@ -1,8 +1,8 @@
 import { Emulator } from '../core/emulator';
 import { StripeApiError, invalid } from '../core/errors';
 import { newId } from '../core/ids';
-import { LIST_SPEC, matchesCreated, paginate } from '../core/list';
-import { Params, bool, checkParams, int, mergeMetadata, oneOf, str } from '../core/params';
+import { matchesCreated, paginate } from '../core/list';
+import { Params, bool, int, mergeMetadata, oneOf, str } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject, clone } from '../core/store';
 import { attemptInvoicePayment, createSubscriptionInvoice, recordPaymentFailure } from './invoices';
@@ -32,6 +32,27 @@ function periodEnd(sub: StripeObject, start: number): number {
   return addInterval(start, recurring.interval, recurring.interval_count);
 }
 
+/** Prices replaced plans; subscription items still carry the plan view of their price. */
+function planOf(price: StripeObject): StripeObject {
+  return {
+    id: price.id,
+    object: 'plan',
+    active: price.active,
+    amount: price.unit_amount,
+    amount_decimal: price.unit_amount_decimal,
+    billing_scheme: price.billing_scheme,
+    created: price.created,
+    currency: price.currency,
+    interval: price.recurring.interval,
+    interval_count: price.recurring.interval_count,
+    livemode: false,
+    metadata: price.metadata,
+    nickname: price.nickname,
+    product: price.product,
+    usage_type: price.recurring.usage_type,
+  };
+}
+
 function createSubscription(em: Emulator, params: Params, req: RequestInfo): StripeObject {
   const customer = em.store.find(params.customer, 'customer', 'customer');
   const rawItems: Params[] = Array.isArray(params.items) ? params.items : Object.values(params.items ?? {});
@@ -59,6 +80,7 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
       current_period_start: now,
       discounts: [],
       metadata: mergeMetadata({}, raw.metadata),
+      plan: planOf(price),
       price: clone(price),
       quantity: int(raw, 'quantity', `items[${i}][quantity]`) ?? 1,
       subscription: id,
@@ -86,6 +108,12 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
     application: null,
     automatic_tax: { disabled_reason: null, enabled: false, liability: null },
     billing_cycle_anchor: trialDays ? now + trialDays * 86400 : now,
+    // Flexible is the default billing mode of the pinned version; `classic` is accepted and shown.
+    billing_mode: {
+      type: params.billing_mode?.type === 'classic' ? 'classic' : 'flexible',
+      flexible: params.billing_mode?.type === 'classic' ? null : { proration_discounts: 'itemized' },
+      updated_at: now,
+    },
     cancel_at: null,
     cancel_at_period_end: false,
     canceled_at: null,
@@ -99,6 +127,7 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
     description: str(params, 'description') ?? null,
     discounts: [],
     ended_at: null,
+    invoice_settings: { account_tax_ids: null, issuer: { type: 'self' } },
     items: {
       object: 'list',
       data: items,
@@ -118,6 +147,7 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
     },
     start_date: now,
     status: 'incomplete',
+    test_clock: customer.test_clock ?? null,
     trial_end: trialDays ? now + trialDays * 86400 : null,
     trial_settings: { end_behavior: { missing_payment_method: 'create_invoice' } },
     trial_start: trialDays ? now : null,
@@ -127,12 +157,7 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
     const end = trialDays ? sub.trial_end : periodEnd(sub, now);
     setPeriod(sub, now, end);
     if (trialDays) sub.status = 'trialing';
-    const invoice = createSubscriptionInvoice(
-      em,
-      sub,
-      { start: now, end, billingReason: 'subscription_create', free: !!trialDays },
-      req,
-    );
+    const invoice = createSubscriptionInvoice(em, sub, { start: now, end, billingReason: 'subscription_create', free: !!trialDays }, req);
     sub.latest_invoice = invoice.id;
     if (!trialDays && behaviour !== 'default_incomplete') {
       attemptInvoicePayment(em, invoice, resolvePaymentMethod(em, chargePm, req), req, { swallowDecline: true });
@@ -145,8 +170,7 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
       sub.status = 'incomplete_expired';
       const error = pi.last_payment_error ?? {
         code: 'invoice_payment_intent_requires_action',
-        message:
-          'Payment for this subscription requires additional user action before it can be completed successfully.',
+        message: 'Payment for this subscription requires additional user action before it can be completed successfully.',
       };
       throw new StripeApiError(402, error.message, {
         type: 'card_error',
@@ -197,43 +221,17 @@ export function advanceSubscription(em: Emulator, subId: string, outcome?: strin
 
 export function registerSubscriptions(router: Router, em: Emulator): void {
   router.add('POST', '/v1/subscriptions', ({ params, req }) => {
-    checkParams(params, {
-      customer: true,
-      items: [{ price: true, quantity: true, metadata: 'hash' }],
-      payment_behavior: true,
-      default_payment_method: true,
-      trial_period_days: true,
-      metadata: 'hash',
-      description: true,
-      payment_settings: { save_default_payment_method: true, payment_method_types: [true] },
-      collection_method: true,
-      off_session: true,
-      proration_behavior: true,
-    });
     return createSubscription(em, params, req);
   });
 
-  router.add('GET', '/v1/subscriptions/:id', ({ path, params }) => {
-    checkParams(params, {});
+  router.add('GET', '/v1/subscriptions/:id', ({ path }) => {
     return em.store.find(path.id, 'subscription', 'id');
   });
 
   router.add('POST', '/v1/subscriptions/:id', ({ path, params, req }) => {
-    checkParams(params, {
-      cancel_at_period_end: true,
-      metadata: 'hash',
-      default_payment_method: true,
-      description: true,
-      proration_behavior: true,
-      payment_behavior: true,
-      cancellation_details: 'hash',
-    });
     const sub = em.store.find(path.id, 'subscription', 'id');
     const before = clone(sub);
-    if (
-      sub.status === 'canceled' &&
-      Object.keys(params).some((k) => !['metadata', 'cancellation_details', 'expand'].includes(k))
-    ) {
+    if (sub.status === 'canceled' && Object.keys(params).some((k) => !['metadata', 'cancellation_details', 'expand'].includes(k))) {
       throw invalid('A canceled subscription can only update its cancellation_details and metadata.');
     }
     const cancelAtEnd = bool(params, 'cancel_at_period_end');
@@ -257,7 +255,6 @@ export function registerSubscriptions(router: Router, em: Emulator): void {
   });
 
   router.add('DELETE', '/v1/subscriptions/:id', ({ path, params, req }) => {
-    checkParams(params, { invoice_now: true, prorate: true, cancellation_details: 'hash' });
     const sub = em.store.find(path.id, 'subscription', 'id');
     if (sub.status === 'canceled') throw invalid(`This subscription is already canceled.`, 'resource_missing');
     const before = clone(sub);
@@ -273,14 +270,6 @@ export function registerSubscriptions(router: Router, em: Emulator): void {
   });
 
   router.add('GET', '/v1/subscriptions', ({ params }) => {
-    checkParams(params, {
-      ...LIST_SPEC,
-      customer: true,
-      status: true,
-      price: true,
-      created: 'hash',
-      collection_method: true,
-    });
     const status = params.status;
     const items = em.store.list(
       'subscription',

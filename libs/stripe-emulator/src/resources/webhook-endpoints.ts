@@ -1,8 +1,8 @@
 import { Emulator, API_VERSION } from '../core/emulator';
 import { invalid } from '../core/errors';
 import { newId, randomToken } from '../core/ids';
-import { LIST_SPEC, paginate } from '../core/list';
-import { Params, Spec, bool, checkParams, mergeMetadata, required, str, stringList } from '../core/params';
+import { paginate } from '../core/list';
+import { Params, bool, mergeMetadata, required, str, stringList } from '../core/params';
 import { Router } from '../core/router';
 
 function validUrl(params: Params): string {
@@ -23,18 +23,7 @@ function events(params: Params): string[] {
 }
 
 export function registerWebhookEndpoints(router: Router, em: Emulator): void {
-  const spec: Spec = {
-    url: true,
-    enabled_events: [true],
-    description: true,
-    metadata: 'hash',
-    api_version: true,
-    connect: true,
-    disabled: true,
-  };
-
   router.add('POST', '/v1/webhook_endpoints', ({ params }) => {
-    checkParams(params, spec);
     const secret = `whsec_${randomToken(32)}`;
     const endpoint = em.store.put({
       id: newId('we'),
@@ -54,13 +43,11 @@ export function registerWebhookEndpoints(router: Router, em: Emulator): void {
     return { ...endpoint, secret };
   });
 
-  router.add('GET', '/v1/webhook_endpoints/:id', ({ path, params }) => {
-    checkParams(params, {});
+  router.add('GET', '/v1/webhook_endpoints/:id', ({ path }) => {
     return em.store.find(path.id, 'webhook_endpoint', 'id');
   });
 
   router.add('POST', '/v1/webhook_endpoints/:id', ({ path, params }) => {
-    checkParams(params, spec);
     const endpoint = em.store.find(path.id, 'webhook_endpoint', 'id');
     if (params.url !== undefined) endpoint.url = validUrl(params);
     if (params.enabled_events !== undefined) endpoint.enabled_events = events(params);
@@ -72,14 +59,12 @@ export function registerWebhookEndpoints(router: Router, em: Emulator): void {
     return endpoint;
   });
 
-  router.add('DELETE', '/v1/webhook_endpoints/:id', ({ path, params }) => {
-    checkParams(params, {});
+  router.add('DELETE', '/v1/webhook_endpoints/:id', ({ path }) => {
     const endpoint = em.store.find(path.id, 'webhook_endpoint', 'id');
     return em.store.put({ id: endpoint.id, object: 'webhook_endpoint', deleted: true });
   });
 
   router.add('GET', '/v1/webhook_endpoints', ({ params }) => {
-    checkParams(params, LIST_SPEC);
     return paginate(em.store.list('webhook_endpoint'), params, '/v1/webhook_endpoints');
   });
 }
