@@ -1,3 +1,5 @@
+import type { EntityManager } from 'typeorm';
+
 /**
  * The contract between the features that own Stripe-mirrored rows (customers, payments, refunds)
  * and everything that feeds them Stripe objects (webhooks, reconciliation, ?sync=true).
@@ -19,4 +21,14 @@ export type ApplyResult =
 export interface ApplyOptions {
   /** `created` (unix seconds) of the event that carried the object; absent for a fresh retrieve from Stripe. */
   eventCreated?: number;
+  /**
+   * The caller's transaction: when given, the apply (row, its domain events) runs inside it and opens
+   * none of its own, so a worker can apply a claimed batch in one transaction.
+   */
+  manager?: EntityManager;
+  /**
+   * Adopt an object that carries our id but has no row once it is this old (seconds, by its `created`):
+   * the webhook path sets it; absent, such an object stays `not_yet`.
+   */
+  adoptAfterSeconds?: number;
 }

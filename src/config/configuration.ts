@@ -41,6 +41,8 @@ export interface AppConfig {
     maxAttempts: number;
     backoffBaseMs: number;
     notYetDeadlineSeconds: number;
+    /** Age (s, by the Stripe object's `created`) after which an object carrying our id but no row is adopted. */
+    adoptAfterSeconds: number;
   };
   reconciliation: {
     /** 0 turns the periodic job off (POST /v1/admin/reconcile still works). */
@@ -100,6 +102,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
       backoffBaseMs: env.WEBHOOK_BACKOFF_BASE_MS,
       notYetDeadlineSeconds: env.WEBHOOK_NOT_YET_DEADLINE_SECONDS,
+      adoptAfterSeconds: env.WEBHOOK_ADOPT_AFTER_SECONDS,
     },
     reconciliation: {
       intervalSeconds: env.RECONCILE_INTERVAL_SECONDS,

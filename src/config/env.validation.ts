@@ -128,6 +128,9 @@ export class EnvironmentVariables {
   @IntegerBetween(1, 604800)
   WEBHOOK_NOT_YET_DEADLINE_SECONDS = 600;
 
+  @IntegerBetween(0, 604800)
+  WEBHOOK_ADOPT_AFTER_SECONDS = 30;
+
   @IntegerBetween(0, 86400)
   RECONCILE_INTERVAL_SECONDS = 300;
 

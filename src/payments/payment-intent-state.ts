@@ -61,30 +61,3 @@ export const PAYMENT_STATE_COLUMNS: ReadonlyArray<readonly [keyof PaymentState, 
   ['receiptEmail', 'receipt_email'],
   ['metadata', 'metadata'],
 ];
-
-const JSON_COLUMNS = new Set(['next_action', 'last_payment_error', 'metadata']);
-
-/** SQL placeholder for a state column (jsonb ones cast). */
-export const statePlaceholder = (column: string, index: number) => `$${index}${JSON_COLUMNS.has(column) ? '::jsonb' : ''}`;
-
-export function paymentStateValues(state: PaymentState): unknown[] {
-  return PAYMENT_STATE_COLUMNS.map(([property, column]) => {
-    const value = state[property];
-    return JSON_COLUMNS.has(column) ? (value === null ? null : JSON.stringify(value)) : value;
-  });
-}
-
-const ORDER = `ARRAY['requires_payment_method','requires_confirmation','requires_action','processing','requires_capture','succeeded','canceled']::text[]`;
-
-/**
- * SQL condition under which the incoming state ($status, $ev) may replace the stored one (alias `cur`).
- * Never out of a final status; never older than the last applied event nor than the last fresh answer
- * (stripe_synced_at: that answer already includes every event of its second); between events of the same
- * second, the status later in the normal order wins. A fresh answer ($ev NULL) is always newer.
- */
-export function paymentWriteGuard(cur: string, status: string, ev: string): string {
-  return `(${cur}.status NOT IN ('succeeded','canceled') OR ${cur}.status = ${status})
-    AND (${ev} IS NULL OR ${cur}.stripe_synced_at IS NULL OR ${ev} > ${cur}.stripe_synced_at)
-    AND (${ev} IS NULL OR ${cur}.stripe_event_created IS NULL OR ${ev} > ${cur}.stripe_event_created
-         OR (${ev} = ${cur}.stripe_event_created AND array_position(${ORDER}, ${status}) >= array_position(${ORDER}, ${cur}.status)))`;
-}

@@ -8,8 +8,9 @@ import { completeOperationIn } from '../common/idempotency/operation-context';
 import { entityFromRow } from '../database/entity-from-row';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
 import { paginate, Page } from '../common/http/pagination';
-import { stripeAnswerTime } from '../payments/stripe-freshness';
-import { callerMetadata, localIdOf, withLocalId } from '../payments/stripe-metadata';
+import { localIdOf, withLocalId } from '../payments/stripe-metadata';
+import { StripeMirror } from '../common/mirror/stripe-mirror';
+import { refundMirror } from './refund.mirror';
 import { CreateRefundDto } from './dto/create-refund.dto';
 import { ListRefundsQuery } from './dto/list-refunds.query';
 import { toRefundResponse } from './dto/refund.response';
@@ -26,15 +27,17 @@ interface LockedPayment {
 /** A reservation older than this, with no refund at Stripe and no request holding its key, is an orphan. */
 const ORPHAN_RESERVATION_SECONDS = 600;
 
-const ORDER = `ARRAY['pending','requires_action','succeeded','failed','canceled']::text[]`;
-
 @Injectable()
 export class RefundsService {
+  private readonly mirror: StripeMirror<Stripe.Refund, RefundEntity>;
+
   constructor(
     @InjectRepository(RefundEntity) private readonly refunds: Repository<RefundEntity>,
     @InjectDataSource() private readonly db: DataSource,
     @InjectStripe() private readonly stripe: Stripe,
-  ) {}
+  ) {
+    this.mirror = new StripeMirror(refundMirror(stripe), refunds.manager);
+  }
 
   /**
    * Reserve, then call Stripe. The reservation (a `pending` row without Stripe id) is written while the
@@ -98,12 +101,9 @@ export class RefundsService {
   }
 
   /**
-   * Mirrors a Stripe refund into its row and recomputes the payment's amountRefunded (sum of succeeded
-   * and pending refunds known to Stripe) in the same transaction. Why conditional: events arrive out of
-   * order and concurrently. failed and canceled are final; succeeded may still become failed (Stripe
-   * does that); events older than the last applied one, or not newer than the last fresh answer written
-   * (stripe_synced_at), are skipped (between events of one second, the later status wins); a fresh answer
-   * (no eventCreated) always applies except out of a final status.
+   * Mirrors a Stripe refund into its row (refundMirror, order-safe: see StripeMirror) and recomputes the
+   * payment's amountRefunded (sum of succeeded and pending refunds known to Stripe) in the same
+   * transaction. failed and canceled are final; succeeded may still become failed (Stripe does that).
    */
   async applyStripeRefund(
     refund: Stripe.Refund,
@@ -111,45 +111,13 @@ export class RefundsService {
     /** Runs in the same transaction once the row is written (our own API path completes its idempotency record). */
     onApplied?: (m: EntityManager, refund: RefundEntity) => Promise<void>,
   ): Promise<ApplyResult> {
-    const localId = localIdOf(refund.metadata) ?? null;
-    const result = await this.db.transaction(async (m): Promise<ApplyResult | 'ambiguous'> => {
-      const [rows]: [Array<Record<string, unknown> & { payment_id: string }>, number] = await m.query(
-        `UPDATE refunds AS cur SET stripe_refund_id = $2, amount = $3, status = $4, reason = $5, failure_reason = $6, metadata = $7::jsonb,
-           stripe_event_created = coalesce($8::bigint, cur.stripe_event_created),
-           stripe_synced_at = greatest(cur.stripe_synced_at, $9::bigint), updated_at = now()
-         WHERE (cur.id = $1::uuid OR cur.stripe_refund_id = $2)
-           AND (cur.status NOT IN ('failed','canceled') OR cur.status = $4)
-           AND ($8::bigint IS NULL OR cur.stripe_synced_at IS NULL OR $8::bigint > cur.stripe_synced_at)
-           AND ($8::bigint IS NULL OR cur.stripe_event_created IS NULL OR $8::bigint > cur.stripe_event_created
-                OR ($8::bigint = cur.stripe_event_created AND array_position(${ORDER}, $4::text) >= array_position(${ORDER}, cur.status)))
-         RETURNING cur.*`,
-        [
-          localId,
-          refund.id,
-          refund.amount,
-          refund.status,
-          refund.reason ?? null,
-          refund.failure_reason ?? null,
-          JSON.stringify(callerMetadata(refund.metadata)),
-          opts.eventCreated ?? null,
-          opts.eventCreated === undefined ? stripeAnswerTime(refund) : null,
-        ],
-      );
-      if (rows.length) {
-        await this.recomputeAmountRefunded(m, rows[0].payment_id);
-        await onApplied?.(m, entityFromRow(this.refunds, rows[0]));
-        return 'applied';
-      }
-      const stored = await m.getRepository(RefundEntity).findOne({
-        select: { status: true, stripeSyncedAt: true },
-        where: localId ? [{ id: localId }, { stripeRefundId: refund.id }] : { stripeRefundId: refund.id },
-      });
-      if (!stored) return localId ? 'not_yet' : 'foreign';
-      const sameSecond = opts.eventCreated !== undefined && opts.eventCreated === stored.stripeSyncedAt;
-      return sameSecond && stored.status !== refund.status && !['failed', 'canceled'].includes(stored.status) ? 'ambiguous' : 'stale';
+    return this.mirror.apply(refund, {
+      ...opts,
+      onWritten: async (m, written) => {
+        await this.recomputeAmountRefunded(m, written.paymentId);
+        await onApplied?.(m, written);
+      },
     });
-    // An event of the very second of our last fresh answer cannot be ordered against it: ask Stripe.
-    return result === 'ambiguous' ? this.applyStripeRefund(await this.stripe.refunds.retrieve(refund.id)) : result;
   }
 
   private async reserve(m: EntityManager, id: string, dto: CreateRefundDto): Promise<{ payment: LockedPayment; refund: RefundEntity }> {

@@ -1,55 +1,31 @@
 import type Stripe from 'stripe';
 import { callerMetadata } from '../payments/stripe-metadata';
-import { SUBSCRIPTION_STATUSES } from './subscription.entity';
 
 /** Statuses a subscription never leaves. */
 export const FINAL_SUBSCRIPTION_STATUSES = ['canceled', 'incomplete_expired'];
 
-const SUB_ORDER = `ARRAY[${SUBSCRIPTION_STATUSES.map((s) => `'${s}'`).join(',')}]::text[]`;
 const INVOICE_ORDER = `ARRAY['draft','open','uncollectible','paid','void']::text[]`;
 
 const idOf = (value: string | { id: string } | null | undefined): string | null =>
   typeof value === 'string' ? value : (value?.id ?? null);
 const toDate = (unix: number | null | undefined): Date | null => (unix ? new Date(unix * 1000) : null);
 
-export const SUBSCRIPTION_STATE_COLUMNS = [
-  'stripe_subscription_id',
-  'status',
-  'price_id',
-  'quantity',
-  'cancel_at_period_end',
-  'current_period_end',
-  'canceled_at',
-  'metadata',
-];
-
-/** Column values of `subscriptions` taken from a Stripe Subscription (SUBSCRIPTION_STATE_COLUMNS order). */
-export function subscriptionStateValues(sub: Stripe.Subscription): unknown[] {
+/** Columns of `subscriptions` a Stripe Subscription dictates (the latest_invoice_* ones belong to invoices). */
+export function subscriptionState(sub: Stripe.Subscription): Record<string, unknown> {
   // Since API 2025-03-31 the billing period lives on the items; this service bills one price per subscription.
   const item = sub.items.data[0];
-  return [
-    sub.id,
-    sub.status,
-    item?.price.id ?? null,
-    item?.quantity ?? 1,
-    sub.cancel_at_period_end,
-    toDate(item?.current_period_end),
-    toDate(sub.canceled_at),
-    JSON.stringify(callerMetadata(sub.metadata)),
-  ];
-}
-
-/**
- * SQL condition under which an incoming subscription state ($status, $ev) may replace the stored one
- * (alias `cur`): never out of canceled/incomplete_expired; never older than the last applied event nor
- * than our last fresh answer (stripe_synced_at); on the same second as another event the status later in
- * SUBSCRIPTION_STATUSES wins. A fresh retrieve ($ev NULL) is always newer.
- */
-export function subscriptionWriteGuard(cur: string, status: string, ev: string): string {
-  return `(${cur}.status NOT IN ('canceled','incomplete_expired') OR ${cur}.status = ${status})
-    AND (${ev} IS NULL OR ${cur}.stripe_synced_at IS NULL OR ${ev} > ${cur}.stripe_synced_at)
-    AND (${ev} IS NULL OR ${cur}.stripe_event_created IS NULL OR ${ev} > ${cur}.stripe_event_created
-         OR (${ev} = ${cur}.stripe_event_created AND array_position(${SUB_ORDER}, ${status}) >= array_position(${SUB_ORDER}, ${cur}.status)))`;
+  const latest = sub.latest_invoice;
+  return {
+    stripe_subscription_id: sub.id,
+    status: sub.status,
+    price_id: item?.price.id ?? null,
+    quantity: item?.quantity ?? 1,
+    cancel_at_period_end: sub.cancel_at_period_end,
+    current_period_end: toDate(item?.current_period_end),
+    canceled_at: toDate(sub.canceled_at),
+    metadata: callerMetadata(sub.metadata),
+    latest_invoice_id: typeof latest === 'string' ? latest : (latest?.id ?? null),
+  };
 }
 
 /** The subscription an invoice bills: `parent.subscription_details` in this API version, `subscription` in older payloads. */

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import Stripe from 'stripe';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { InjectStripe } from '@app/stripe';
-import { stripeAnswerTime } from '../payments/stripe-freshness';
+import { StripeMirror } from '../common/mirror/stripe-mirror';
+import { SUBSCRIPTION_EXPAND, subscriptionMirror } from './subscription.mirror';
 import { ProblemException } from '../common/errors/problem';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
 import { CustomersService } from '../customers/customers.service';
@@ -19,22 +20,21 @@ import {
   invoicePaymentIntent,
   invoiceState,
   invoiceSubscriptionId,
-  SUBSCRIPTION_STATE_COLUMNS,
-  subscriptionStateValues,
-  subscriptionWriteGuard,
 } from './subscription-state';
 
-// The confirmation secret replaced `latest_invoice.payment_intent` (API 2025-03-31); both are includable, so expanded.
-const EXPAND = ['latest_invoice.confirmation_secret', 'latest_invoice.payments'];
-const STATE_PARAMS = SUBSCRIPTION_STATE_COLUMNS.length; // 8
+const EXPAND = SUBSCRIPTION_EXPAND;
 
 @Injectable()
 export class SubscriptionsService {
+  private readonly mirror: StripeMirror<Stripe.Subscription, SubscriptionEntity>;
+
   constructor(
     @InjectRepository(SubscriptionEntity) private readonly subscriptions: Repository<SubscriptionEntity>,
     @InjectStripe() private readonly stripe: Stripe,
     private readonly customers: CustomersService,
-  ) {}
+  ) {
+    this.mirror = new StripeMirror(subscriptionMirror(stripe), subscriptions.manager);
+  }
 
   /**
    * `id` is the operation id: a retry with the same Idempotency-Key reuses the Stripe key, so Stripe
@@ -59,13 +59,11 @@ export class SubscriptionsService {
       },
       { idempotencyKey: `subscriptions.create:${id}` },
     );
-    const columns = ['id', 'customer_id', ...SUBSCRIPTION_STATE_COLUMNS];
-    const placeholders = columns.map((col, i) => `$${i + 1}${col === 'metadata' ? '::jsonb' : ''}`);
-    await this.subscriptions.query(
-      `INSERT INTO subscriptions (${columns.join(', ')}) VALUES (${placeholders.join(', ')}) ON CONFLICT (id) DO NOTHING`,
-      [id, customer.id, ...subscriptionStateValues(sub)],
-    );
-    await this.applySubscription(sub, {}, await this.openIntentOf(sub));
+    const invoice = this.invoiceWriter(sub, await this.openIntentOf(sub), true);
+    await this.subscriptions.manager.transaction(async (m) => {
+      await invoice?.(m); // a retry: the row exists already
+      await this.mirror.create(id, sub, { customer_id: customer.id }, { manager: m, afterInsert: invoice });
+    });
     return this.get(id);
   }
 
@@ -139,6 +137,7 @@ export class SubscriptionsService {
     const subscriptionId = invoiceSubscriptionId(invoice);
     if (!subscriptionId) return 'foreign'; // a one-off invoice: no subscription of ours
     return this.applyInvoice(
+      opts.manager ?? this.subscriptions.manager,
       subscriptionId,
       invoice,
       null,
@@ -148,49 +147,28 @@ export class SubscriptionsService {
     );
   }
 
-  private async applySubscription(
-    sub: Stripe.Subscription,
-    opts: ApplyOptions,
-    intent?: Stripe.PaymentIntent | null,
-  ): Promise<ApplyResult> {
-    const localId = localIdOf(sub.metadata) ?? null;
+  /**
+   * The subscription row (subscriptionMirror, order-safe: see StripeMirror) and, when the object embeds it,
+   * its latest invoice, in one transaction. The invoice goes first so the subscription's domain events
+   * carry the row as GET will show it.
+   */
+  private applySubscription(sub: Stripe.Subscription, opts: ApplyOptions, intent?: Stripe.PaymentIntent | null): Promise<ApplyResult> {
+    const invoice = this.invoiceWriter(sub, intent ?? null, opts.eventCreated === undefined, opts.eventCreated);
+    const run = async (m: EntityManager) => {
+      await invoice?.(m);
+      return this.mirror.apply(sub, { ...opts, manager: m, afterInsert: invoice });
+    };
+    return opts.manager ? run(opts.manager) : this.subscriptions.manager.transaction(run);
+  }
+
+  private invoiceWriter(sub: Stripe.Subscription, intent: Stripe.PaymentIntent | null, authoritative: boolean, eventCreated?: number) {
     const latest = sub.latest_invoice;
-    const sets = SUBSCRIPTION_STATE_COLUMNS.slice(1)
-      .map((col, i) => `${col} = $${i + 3}${col === 'metadata' ? '::jsonb' : ''}`)
-      .join(', ');
-    const ev = `$${STATE_PARAMS + 2}::bigint`;
-    const fresh = opts.eventCreated === undefined;
-    const [rows]: [Array<{ id: string }>, number] = await this.subscriptions.query(
-      `UPDATE subscriptions AS cur SET ${sets}, stripe_event_created = coalesce(${ev}, cur.stripe_event_created),
-         stripe_synced_at = greatest(cur.stripe_synced_at, $${STATE_PARAMS + 4}::bigint),
-         latest_invoice_id = coalesce(cur.latest_invoice_id, $${STATE_PARAMS + 3}::text), updated_at = now()
-       WHERE (cur.id = $1::uuid OR cur.stripe_subscription_id = $2) AND ${subscriptionWriteGuard('cur', '$3::text', ev)}
-       RETURNING cur.id`,
-      [
-        localId,
-        ...subscriptionStateValues(sub),
-        opts.eventCreated ?? null,
-        typeof latest === 'string' ? latest : (latest?.id ?? null),
-        fresh ? stripeAnswerTime(sub) : null,
-      ],
-    );
-    if (latest && typeof latest === 'object') await this.applyInvoice(sub.id, latest, intent ?? null, fresh, undefined, opts.eventCreated);
-    if (rows.length) return 'applied';
-    const stored = await this.subscriptions.findOne({
-      select: { status: true, stripeSyncedAt: true },
-      where: localId ? [{ id: localId }, { stripeSubscriptionId: sub.id }] : { stripeSubscriptionId: sub.id },
-    });
-    if (!stored) return localId ? 'not_yet' : 'foreign';
-    // An event of the very second of our last fresh answer cannot be ordered against it: ask Stripe.
-    const sameSecond = !fresh && opts.eventCreated === stored.stripeSyncedAt;
-    if (sameSecond && stored.status !== sub.status && !['canceled', 'incomplete_expired'].includes(stored.status)) {
-      const current = await this.stripe.subscriptions.retrieve(sub.id, { expand: EXPAND });
-      return this.applySubscription(current, {}, await this.openIntentOf(current));
-    }
-    return 'stale';
+    if (!latest || typeof latest !== 'object') return undefined;
+    return (m: EntityManager) => this.applyInvoice(m, sub.id, latest, intent, authoritative, undefined, eventCreated);
   }
 
   private async applyInvoice(
+    m: EntityManager,
     subscriptionId: string,
     invoice: Stripe.Invoice,
     intent: Stripe.PaymentIntent | null,
@@ -198,12 +176,12 @@ export class SubscriptionsService {
     localId?: string,
     eventCreated?: number,
   ): Promise<ApplyResult> {
-    const [rows]: [Array<{ id: string }>, number] = await this.subscriptions.query(
+    const [rows]: [Array<{ id: string }>, number] = await m.query(
       APPLY_INVOICE_SQL,
       invoiceParams(subscriptionId, invoiceState(invoice, intent), authoritative, eventCreated),
     );
     if (rows.length) return 'applied';
-    if (await this.subscriptions.exists({ where: { stripeSubscriptionId: subscriptionId } })) return 'stale';
+    if (await m.getRepository(SubscriptionEntity).exists({ where: { stripeSubscriptionId: subscriptionId } })) return 'stale';
     return localId ? 'not_yet' : 'foreign';
   }
 

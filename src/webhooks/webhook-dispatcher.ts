@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../config/configuration';
 import type Stripe from 'stripe';
-import type { ApplyResult } from '../common/stripe-sync';
+import type { EntityManager } from 'typeorm';
+import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
 import { CustomersService } from '../customers/customers.service';
 import { PaymentsService } from '../payments/payments.service';
 import { RefundsService } from '../refunds/refunds.service';
@@ -19,15 +22,24 @@ export interface DispatchOutcome {
  */
 @Injectable()
 export class WebhookDispatcher {
+  private readonly adoptAfterSeconds: number;
+
   constructor(
     private readonly customers: CustomersService,
     private readonly payments: PaymentsService,
     private readonly refunds: RefundsService,
     private readonly subscriptions: SubscriptionsService,
-  ) {}
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.adoptAfterSeconds = config.get('webhooks.adoptAfterSeconds', { infer: true });
+  }
 
-  async dispatch(event: StripeEventEnvelope): Promise<DispatchOutcome> {
-    const opts = { eventCreated: event.created };
+  /**
+   * With `manager`, every write (rows and their domain events) happens inside that transaction and no
+   * other is opened: a worker can apply a claimed batch in one transaction.
+   */
+  async dispatch(event: StripeEventEnvelope, context: { manager?: EntityManager } = {}): Promise<DispatchOutcome> {
+    const opts: ApplyOptions = { eventCreated: event.created, manager: context.manager, adoptAfterSeconds: this.adoptAfterSeconds };
     const object = event.data.object as unknown;
     switch (event.type) {
       case 'payment_intent.created':
@@ -81,7 +93,7 @@ export class WebhookDispatcher {
   }
 
   /** Since API 2022-11-15 a charge no longer embeds its refunds; when it does, apply them, else refund.* events carry them. */
-  private async chargeRefunded(charge: Stripe.Charge, opts: { eventCreated: number }): Promise<DispatchOutcome> {
+  private async chargeRefunded(charge: Stripe.Charge, opts: ApplyOptions): Promise<DispatchOutcome> {
     const embedded = charge.refunds?.data ?? [];
     if (embedded.length === 0)
       return { result: 'stale', detail: 'charge.refunded without embedded refunds: applied through refund.* events' };

@@ -1,0 +1,231 @@
+import Stripe from 'stripe';
+import type { EntityManager, ObjectLiteral } from 'typeorm';
+import { recordDomainEvents } from '../../events/domain-event';
+import { entityFromRow } from '../../database/entity-from-row';
+import { stripeAnswerTime } from '../../payments/stripe-freshness';
+import type { ApplyOptions, ApplyResult } from '../stripe-sync';
+import type { MirrorDeclaration } from './mirror-declaration';
+import { mirrorHooks } from './mirror-hooks';
+import { storableText } from './mirror-text';
+
+export interface MirrorWriteOptions<E> extends ApplyOptions {
+  /** Stripe's clock for a fresh answer (default: the answer's Date header). Ignored for events. */
+  answeredAt?: number;
+  /** Runs in the same transaction once the row is written (the API path completes its idempotency record). */
+  onWritten?: (manager: EntityManager, entity: E) => Promise<void>;
+  /** Runs in the same transaction right after a NEW row is inserted, before its events are computed. */
+  afterInsert?: (manager: EntityManager) => Promise<unknown>;
+}
+
+type Raw = Record<string, unknown>;
+type Outcome<E> = { result: ApplyResult | 'refetch' | 'adopt'; entity?: E };
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/**
+ * Mirrors Stripe objects into rows and emits our domain events for each change, in one transaction,
+ * for any resource described by a MirrorDeclaration. Why lock-then-decide: an apply that found no row
+ * and then, in a second read, found one committed meanwhile, used to call the event stale and drop its
+ * effect (#10 finding 4). Here the decision is taken on the row locked FOR UPDATE (or on its absence)
+ * within one transaction, and creation is an INSERT keyed on our id and Stripe's: the database
+ * serialises create and apply, and an event is never `processed` without its effect.
+ * Order safety (see webhooks.module.ts): a final status is never left; an event older than the last
+ * applied one, or not newer than the last fresh answer, is stale; in the same second the status later in
+ * Stripe's order wins; the one undecidable case (an event of the very second of our last fresh answer)
+ * re-fetches the object.
+ */
+export class StripeMirror<O, E extends ObjectLiteral> {
+  constructor(
+    private readonly decl: MirrorDeclaration<O, E>,
+    private readonly root: EntityManager,
+  ) {}
+
+  /** Applies a snapshot (event: opts.eventCreated) or a fresh answer (no eventCreated). */
+  async apply(object: O, opts: MirrorWriteOptions<E> = {}): Promise<ApplyResult> {
+    const { result } = await this.write(object, opts);
+    return result as ApplyResult; // write() resolves refetch and adopt
+  }
+
+  /**
+   * Writes what Stripe answered to our own create call: inserts the row under our id (events for a new
+   * row) or, if it exists already (a retry, or a webhook adopted it first), applies the answer to it.
+   */
+  async create(id: string, object: O, extra: Raw, opts: MirrorWriteOptions<E> = {}): Promise<E | undefined> {
+    return this.within(opts.manager, async (m) => {
+      const inserted = await this.insertIn(m, id, object, extra, opts);
+      if (inserted) return inserted;
+      return (await this.applyIn(m, object, { ...opts, eventCreated: undefined })).entity;
+    });
+  }
+
+  private async write(object: O, opts: MirrorWriteOptions<E>): Promise<Outcome<E>> {
+    const outcome = await this.within(opts.manager, (m) => this.applyIn(m, object, opts));
+    if (outcome.result === 'refetch') {
+      const fresh = await this.decl.retrieve!(this.decl.stripeIdOf(object));
+      return this.write(fresh, { ...opts, eventCreated: undefined, answeredAt: undefined });
+    }
+    if (outcome.result === 'adopt') return this.adopt(object, opts);
+    return outcome;
+  }
+
+  /**
+   * #10 "orphans are adopted": the object carries our id but no row exists (the call that created it
+   * lost its answer, or our write failed). The row is created from Stripe's current copy under our id, so a
+   * retry of the original request finds it. A copy Stripe does not know (yet) is not adopted: not_yet.
+   */
+  private async adopt(object: O, opts: MirrorWriteOptions<E>): Promise<Outcome<E>> {
+    const localId = this.decl.localIdOf(object)!;
+    let fresh = object;
+    if (this.decl.retrieve) {
+      try {
+        fresh = await this.decl.retrieve(this.decl.stripeIdOf(object));
+      } catch (error) {
+        if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') return { result: 'not_yet' };
+        throw error;
+      }
+      if (this.decl.localIdOf(fresh) !== localId) return { result: 'not_yet' };
+    }
+    return this.within(opts.manager, async (m): Promise<Outcome<E>> => {
+      const extra = await this.decl.adopt!(fresh, m);
+      if (!extra) return { result: 'not_yet' };
+      const freshOpts = { ...opts, eventCreated: undefined, answeredAt: undefined };
+      const inserted = await this.insertIn(m, localId, fresh, extra, freshOpts);
+      if (inserted) return { result: 'applied', entity: inserted };
+      const again = await this.applyIn(m, fresh, freshOpts);
+      return again.result === 'adopt' || again.result === 'refetch' ? { result: 'not_yet' } : again;
+    });
+  }
+
+  /**
+   * Adopting is only for orphans: while the creating call may still be writing its row (a young object),
+   * the event waits as not_yet. The creating write is keyed on our id, so adopting early would be safe,
+   * just needless.
+   */
+  private adoptable(object: O, opts: MirrorWriteOptions<E>): boolean {
+    if (!this.decl.adopt || opts.adoptAfterSeconds === undefined) return false;
+    const created = (object as { created?: number }).created;
+    return typeof created === 'number' && created <= Date.now() / 1000 - opts.adoptAfterSeconds;
+  }
+
+  private within<T>(manager: EntityManager | undefined, work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return manager ? work(manager) : this.root.transaction(work);
+  }
+
+  private async applyIn(m: EntityManager, object: O, opts: MirrorWriteOptions<E>): Promise<Outcome<E>> {
+    const { decl } = this;
+    const stripeId = decl.stripeIdOf(object);
+    const localId = decl.localIdOf(object);
+    const [row]: Raw[] = await m.query(
+      `SELECT * FROM ${decl.table} WHERE ${localId ? 'id = $2::uuid OR ' : ''}${decl.stripeIdColumn} = $1 LIMIT 1 FOR UPDATE`,
+      localId ? [stripeId, localId] : [stripeId],
+    );
+    await mirrorHooks.afterLookup?.(decl.table, stripeId, !!row);
+    if (!row) return { result: localId ? (this.adoptable(object, opts) ? 'adopt' : 'not_yet') : 'foreign' };
+
+    const state = storableText(decl.state(object));
+    const ev = opts.eventCreated ?? null;
+    if (!decl.alwaysApplies?.(object)) {
+      const verdict = this.guard(row, state, ev);
+      if (verdict !== true) return { result: verdict };
+    }
+    const previous = this.hydrate(m, row);
+    const answeredAt = ev === null ? (opts.answeredAt ?? stripeAnswerTime(object)) : null;
+    const columns = Object.keys(state);
+    const sets = columns.map((col, i) => {
+      const p = `$${i + 2}${decl.jsonColumns?.includes(col) ? '::jsonb' : ''}`;
+      if (decl.keepWhenNull?.includes(col)) return `${col} = coalesce(${p}, ${col})`;
+      if (decl.keepWhenSet?.includes(col)) return `${col} = coalesce(${col}, ${p})`;
+      return `${col} = ${p}`;
+    });
+    const n = columns.length;
+    const [written]: [Raw[], number] = await m.query(
+      `UPDATE ${decl.table} SET ${sets.join(', ')},
+         stripe_event_created = greatest(stripe_event_created, $${n + 2}::bigint),
+         stripe_synced_at = greatest(stripe_synced_at, $${n + 3}::bigint), updated_at = now()
+       WHERE id = $1 RETURNING *`,
+      [row.id, ...this.values(state), ev, answeredAt],
+    );
+    const next = this.hydrate(m, written[0]);
+    await this.finish(m, previous, next, stripeId, opts);
+    return { result: 'applied', entity: next };
+  }
+
+  /** INSERT under our id; undefined when a row with this id or Stripe id exists already. */
+  private async insertIn(m: EntityManager, id: string, object: O, extra: Raw, opts: MirrorWriteOptions<E>): Promise<E | undefined> {
+    const state = { ...extra, ...storableText(this.decl.state(object)) };
+    for (const col of this.decl.keepWhenSet ?? []) if (col in extra) state[col] = extra[col];
+    const columns = Object.keys(state);
+    const placeholders = columns.map((col, i) => `$${i + 2}${this.decl.jsonColumns?.includes(col) ? '::jsonb' : ''}`);
+    const ev = opts.eventCreated ?? null;
+    const answeredAt = ev === null ? (opts.answeredAt ?? stripeAnswerTime(object)) : null;
+    const n = columns.length;
+    const rows: Raw[] = await m.query(
+      `INSERT INTO ${this.decl.table} (id, ${columns.join(', ')}, stripe_event_created, stripe_synced_at)
+       VALUES ($1, ${placeholders.join(', ')}, $${n + 2}, $${n + 3}) ON CONFLICT DO NOTHING RETURNING *`,
+      [id, ...this.values(state), ev, answeredAt],
+    );
+    if (!rows.length) return undefined;
+    let next = this.hydrate(m, rows[0]);
+    await mirrorHooks.afterLookup?.(this.decl.table, this.decl.stripeIdOf(object), true);
+    if (opts.afterInsert) {
+      await opts.afterInsert(m);
+      const [reread]: Raw[] = await m.query(`SELECT * FROM ${this.decl.table} WHERE id = $1`, [id]);
+      next = this.hydrate(m, reread);
+    }
+    await this.finish(m, null, next, this.decl.stripeIdOf(object), opts);
+    return next;
+  }
+
+  /** Domain events of the change and the caller's follow-up, in the transaction that made the change. */
+  private async finish(m: EntityManager, previous: E | null, next: E, stripeId: string, opts: MirrorWriteOptions<E>): Promise<void> {
+    const specs = this.decl.events(previous, next);
+    if (specs.length) {
+      const object = this.decl.response(next);
+      await recordDomainEvents(
+        m,
+        specs.map((s) => ({ type: s.type, objectType: this.decl.objectType, objectId: next.id as string, object, previous: s.previous })),
+      );
+    }
+    await opts.onWritten?.(m, next);
+    await mirrorHooks.beforeCommit?.(this.decl.table, stripeId);
+  }
+
+  /** true: the incoming state may replace the stored one; else why not. */
+  private guard(row: Raw, state: Raw, ev: number | null): true | 'stale' | 'refetch' {
+    const { decl } = this;
+    const statusOf = decl.statusOf ?? ((v: Raw) => (v.status as string | undefined) ?? null);
+    const stored = statusOf(row);
+    const incoming = statusOf(state);
+    const final = !!stored && !!decl.finalStatuses?.includes(stored);
+    if (final && stored !== incoming) return 'stale';
+    if (ev === null) return true;
+    const synced = num(row.stripe_synced_at);
+    const last = num(row.stripe_event_created);
+    const newerThanAnswer = synced === null || ev > synced;
+    let newerThanEvent = last === null || ev > last;
+    if (!newerThanEvent && ev === last) {
+      // Same second as the last applied event: the status later in Stripe's order wins.
+      const order = decl.statusOrder;
+      newerThanEvent =
+        !order ||
+        (order.indexOf(incoming ?? '') >= order.indexOf(stored ?? '') &&
+          order.indexOf(incoming ?? '') >= 0 &&
+          order.indexOf(stored ?? '') >= 0);
+    }
+    if (newerThanAnswer && newerThanEvent) return true;
+    // An event of the very second of our last fresh answer cannot be ordered against it (a decline
+    // follows requires_confirmation, a 3-D Secure completion follows requires_action): ask Stripe.
+    const undecidable = ev === synced && stored !== incoming && !final && !!decl.retrieve && !!decl.statusOrder;
+    return undecidable ? 'refetch' : 'stale';
+  }
+
+  private values(state: Raw): unknown[] {
+    return Object.entries(state).map(([col, v]) =>
+      this.decl.jsonColumns?.includes(col) && v !== null && v !== undefined ? JSON.stringify(v) : (v ?? null),
+    );
+  }
+
+  private hydrate(m: EntityManager, row: Raw): E {
+    return entityFromRow(m.getRepository(this.decl.entity), row);
+  }
+}
