@@ -14,6 +14,8 @@ interface ClaimedEvent {
   attempts: number;
   payload: StripeEventEnvelope;
   received_at: Date;
+  /** The previous settlement's error: `not_yet: ...` while the event waits for its row. */
+  last_error: string | null;
 }
 
 const CLAIM_BATCH = 20;
@@ -30,7 +32,7 @@ const CLAIM_SQL = `
       ORDER BY stripe_created, received_at
       LIMIT $1
       FOR UPDATE SKIP LOCKED)
-  RETURNING id, type, attempts, payload, received_at`;
+  RETURNING id, type, attempts, payload, received_at, last_error`;
 
 // Every transition out of 'processing' is conditional on still holding this claim (attempts is the claim's token).
 const HELD = `id = $1 AND status = 'processing' AND attempts = $2`;
@@ -149,8 +151,12 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   private async settle(event: ClaimedEvent): Promise<Settlement> {
     const { maxAttempts, backoffBaseMs, notYetDeadlineSeconds } = this.settings;
     // Claims that never settled (the process died or the lease ran out each time) count too: an event
-    // that kills its worker must not be retried forever.
-    if (event.attempts > maxAttempts)
+    // that kills its worker must not be retried forever. An event waiting for its row (not_yet) is bounded
+    // by its own deadline instead: those retries settled, and a fast backoff would otherwise spend the
+    // budget before the creating request commits.
+    const notYetDeadline = new Date(event.received_at).getTime() + notYetDeadlineSeconds * 1000;
+    const waitingForRow = !!event.last_error?.startsWith('not_yet') && Date.now() < notYetDeadline;
+    if (event.attempts > maxAttempts && !waitingForRow)
       return {
         status: 'failed',
         error: `gave up after ${event.attempts - 1} attempts that never completed (worker crash or lease expiry)`,
@@ -173,7 +179,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       case 'unhandled':
         return { status: 'processed', note: `no handler for ${event.type}` };
       case 'not_yet': {
-        const deadline = new Date(event.received_at).getTime() + notYetDeadlineSeconds * 1000;
+        const deadline = notYetDeadline;
         const error = `not_yet: ${outcome.detail ?? 'the local row is not committed yet'}`;
         if (Date.now() >= deadline) return { status: 'failed', error: `${error}; deadline of ${notYetDeadlineSeconds}s passed` };
         return {
