@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_SCOPES, Scope, SCOPES } from '../common/auth/scopes';
+import { parseDurationList } from '../common/duration';
 import { EnvironmentVariables, validateEnvironment } from './env.validation';
 
 export interface ApiKey {
@@ -49,6 +50,19 @@ export interface AppConfig {
     intervalSeconds: number;
     stuckAfterSeconds: number;
     initialLookbackSeconds: number;
+  };
+  events: {
+    retentionDays: number;
+    /** Stream every event to JetStream when set. */
+    natsUrl?: string[];
+  };
+  notifications: {
+    timeoutMs: number;
+    /** Delay before each retry; its length bounds the attempts (1 + length), then the delivery is dead-lettered. */
+    retryScheduleMs: number[];
+    disableAfterHours: number;
+    /** Host patterns (`orders.internal`, `*.svc.cluster.local`); empty = any host except the refused ranges. */
+    allowedHosts: string[];
   };
 }
 
@@ -108,6 +122,13 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       intervalSeconds: env.RECONCILE_INTERVAL_SECONDS,
       stuckAfterSeconds: env.RECONCILE_STUCK_AFTER_SECONDS,
       initialLookbackSeconds: env.RECONCILE_INITIAL_LOOKBACK_SECONDS,
+    },
+    events: { retentionDays: env.EVENT_RETENTION_DAYS, natsUrl: env.NATS_URL ? list(env.NATS_URL) : undefined },
+    notifications: {
+      timeoutMs: env.NOTIFICATION_TIMEOUT_SECONDS * 1000,
+      retryScheduleMs: parseDurationList(env.NOTIFICATION_RETRY_SCHEDULE),
+      disableAfterHours: env.NOTIFICATION_DISABLE_AFTER_HOURS,
+      allowedHosts: list(env.NOTIFICATION_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     },
   };
 }

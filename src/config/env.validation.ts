@@ -14,6 +14,7 @@ import {
   ValidationError,
 } from 'class-validator';
 import { isScope, SCOPES } from '../common/auth/scopes';
+import { DURATION_LIST } from '../common/duration';
 
 const toBool = ({ value }: { value: unknown }) =>
   typeof value === 'string'
@@ -139,6 +140,33 @@ export class EnvironmentVariables {
 
   @IntegerBetween(60, 2592000)
   RECONCILE_INITIAL_LOOKBACK_SECONDS = 2592000;
+
+  // Our own events (issue #12): feed retention, signed webhooks to internal endpoints, NATS JetStream.
+  @IntegerBetween(1, 3650)
+  EVENT_RETENTION_DAYS = 30;
+
+  @IntegerBetween(1, 120)
+  NOTIFICATION_TIMEOUT_SECONDS = 10;
+
+  @Matches(DURATION_LIST, {
+    message: 'NOTIFICATION_RETRY_SCHEDULE must be comma-separated durations such as 5s,5m,30m,2h (units ms, s, m, h, d)',
+  })
+  NOTIFICATION_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
+
+  @IntegerBetween(1, 8760)
+  NOTIFICATION_DISABLE_AFTER_HOURS = 72;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^(\*\.)?[A-Za-z0-9.:[\]-]+(,\s*(\*\.)?[A-Za-z0-9.:[\]-]+)*$/, {
+    message: 'NOTIFICATION_ALLOWED_HOSTS must be comma-separated host names, IP addresses or *.domain patterns',
+  })
+  NOTIFICATION_ALLOWED_HOSTS?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, { message: 'NATS_URL must be one or more comma-separated nats:// URLs' })
+  NATS_URL?: string;
 }
 
 export class ConfigValidationError extends Error {

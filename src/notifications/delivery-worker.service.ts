@@ -1,0 +1,188 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { PollingLoop } from '../common/polling-loop';
+import type { AppConfig } from '../config/configuration';
+import { OutboxHorizon } from '../events/outbox-horizon.service';
+import { endpointUrlProblem } from './endpoint-url';
+import { postSigned, signatureHeaders, type PostResult } from './signed-post';
+
+const POLL_MS = 250;
+/** Requests in flight per endpoint and instance: a slow receiver ties up its own slots, never another's. */
+const PER_ENDPOINT = 8;
+
+interface Claimed {
+  event_seq: string;
+  event_id: string;
+  attempts: number;
+  body: string;
+}
+
+interface Target {
+  id: string;
+  url: string;
+  secret: string;
+  previous_secret: string | null;
+}
+
+// Fan-out, in the transaction that moves the outbox horizon: one delivery per (endpoint, event) it subscribes to.
+const FAN_OUT_SQL = `
+  INSERT INTO notification_deliveries (endpoint_id, event_seq, event_id, object_key)
+  SELECT n.id, e.seq, e.id, e.object_type || ':' || e.object_id
+    FROM domain_events e
+    JOIN notification_endpoints n
+      ON n.enabled AND (n.events @> '{*}' OR e.type = ANY (n.events)) AND e.created_at >= n.created_at
+   WHERE e.seq > $1 AND e.seq <= $2
+  ON CONFLICT DO NOTHING`;
+
+// Due heads only: a delivery waits while an earlier event of the same object is unfinished for this endpoint
+// (pending retry or in flight); other objects are claimed past it. A lapsed lease (crashed sender) is due again.
+const CLAIM_SQL = `
+  UPDATE notification_deliveries d
+     SET status = 'sending', attempts = d.attempts + 1, locked_until = now() + make_interval(secs => $3)
+    FROM (SELECT c.endpoint_id, c.event_seq FROM notification_deliveries c
+           WHERE c.endpoint_id = $1
+             AND ((c.status = 'pending' AND c.next_attempt_at <= now()) OR (c.status = 'sending' AND c.locked_until < now()))
+             AND NOT EXISTS (SELECT 1 FROM notification_deliveries p
+                              WHERE p.endpoint_id = c.endpoint_id AND p.object_key = c.object_key
+                                AND p.event_seq < c.event_seq AND p.status IN ('pending', 'sending'))
+           ORDER BY c.event_seq LIMIT $2
+           FOR UPDATE OF c SKIP LOCKED) h
+   WHERE d.endpoint_id = h.endpoint_id AND d.event_seq = h.event_seq
+  RETURNING d.event_seq, d.event_id, d.attempts, (SELECT payload::text FROM domain_events e WHERE e.seq = d.event_seq) AS body`;
+
+const HELD = `endpoint_id = $1 AND event_seq = $2 AND status = 'sending' AND attempts = $3`;
+
+/**
+ * Delivers our events to the registered endpoints, signed per Standard Webhooks. Every instance runs one:
+ * claims are FOR UPDATE SKIP LOCKED with a lease, so each (endpoint, event) is sent by one instance at a
+ * time, and a receiver that answers 2xx gets it once in effect (webhook-id lets it drop a repeat after a crash).
+ */
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(DeliveryWorker.name);
+  private readonly settings: AppConfig['notifications'];
+  private readonly loop = new PollingLoop('Notification deliveries', () => this.claimAndSend(), POLL_MS, this.logger);
+  private readonly inFlight = new Map<string, number>();
+  private readonly sends = new Set<Promise<void>>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    horizon: OutboxHorizon,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.settings = config.get('notifications', { infer: true });
+    horizon.onAdvance((manager, after, upTo) => manager.query(FAN_OUT_SQL, [after, upTo]));
+    horizon.onAdvanced(() => this.loop.nudge());
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.loop.stop();
+    await Promise.allSettled([...this.sends]);
+  }
+
+  nudge(): void {
+    this.loop.nudge();
+  }
+
+  /** Starts sends for every endpoint with due deliveries and free slots; they finish in the background. */
+  private async claimAndSend(): Promise<boolean> {
+    const targets: Target[] = await this.dataSource.query(
+      `SELECT n.id, n.url, n.secret, CASE WHEN n.previous_secret_expires_at > now() THEN n.previous_secret END AS previous_secret
+         FROM notification_endpoints n
+        WHERE n.enabled AND EXISTS (
+          SELECT 1 FROM notification_deliveries d
+           WHERE d.endpoint_id = n.id
+             AND ((d.status = 'pending' AND d.next_attempt_at <= now()) OR (d.status = 'sending' AND d.locked_until < now())))`,
+    );
+    const leaseSeconds = this.settings.timeoutMs / 1000 + 30;
+    for (const target of targets) {
+      const free = PER_ENDPOINT - (this.inFlight.get(target.id) ?? 0);
+      if (free <= 0) continue;
+      const [claimed]: [Claimed[], number] = await this.dataSource.query(CLAIM_SQL, [target.id, free, leaseSeconds]);
+      for (const delivery of claimed) this.track(target, delivery);
+    }
+    return false;
+  }
+
+  private track(target: Target, delivery: Claimed): void {
+    this.inFlight.set(target.id, (this.inFlight.get(target.id) ?? 0) + 1);
+    const send = this.send(target, delivery)
+      .catch((err: unknown) => this.logger.error({ err, endpointId: target.id, eventId: delivery.event_id }, 'Recording a delivery failed'))
+      .finally(() => {
+        this.inFlight.set(target.id, (this.inFlight.get(target.id) ?? 1) - 1);
+        this.sends.delete(send);
+        this.loop.nudge();
+      });
+    this.sends.add(send);
+  }
+
+  private async send(target: Target, delivery: Claimed): Promise<void> {
+    const problem = endpointUrlProblem(target.url, this.settings.allowedHosts);
+    let result: PostResult;
+    if (problem) {
+      result = { ok: false, statusCode: null, durationMs: 0, error: problem };
+    } else {
+      const secrets = target.previous_secret ? [target.secret, target.previous_secret] : [target.secret];
+      const headers = signatureHeaders(delivery.event_id, delivery.body, secrets);
+      result = await postSigned(target.url, headers, delivery.body, this.settings.timeoutMs);
+    }
+    await this.record(target.id, delivery, result);
+  }
+
+  private async record(endpointId: string, delivery: Claimed, result: PostResult): Promise<void> {
+    const held = [endpointId, delivery.event_seq, delivery.attempts];
+    const attempt = `INSERT INTO notification_attempts (endpoint_id, event_seq, event_id, attempt, outcome, status_code, duration_ms, error, next_retry_at)
+                     SELECT endpoint_id, event_seq, event_id, attempts, $4::text, $5::int, $6::int, $7::text, $8::timestamptz FROM d`;
+    const facts = [result.statusCode, result.durationMs];
+    if (result.ok) {
+      await this.dataSource.query(
+        `WITH d AS (UPDATE notification_deliveries SET status = 'delivered', delivered_at = now(), locked_until = NULL WHERE ${HELD}
+                    RETURNING endpoint_id, event_seq, event_id, attempts),
+              a AS (${attempt})
+         UPDATE notification_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL AND EXISTS (SELECT 1 FROM d)`,
+        [...held, 'delivered', ...facts, null, null],
+      );
+      return;
+    }
+    const error = result.error ?? `answered ${result.statusCode}`;
+    const schedule = this.settings.retryScheduleMs;
+    const retry = delivery.attempts <= schedule.length;
+    // Never sooner than the schedule says; up to 20% later, so failures that happened together spread out.
+    const delayMs = retry ? Math.round(schedule[delivery.attempts - 1] * (1 + 0.2 * Math.random())) : 0;
+    const next = retry ? new Date(Date.now() + delayMs) : null;
+    const [rows]: [Array<{ enabled: boolean }>, number] = await this.dataSource.query(
+      `WITH d AS (UPDATE notification_deliveries
+                     SET status = $9::text, locked_until = NULL, next_attempt_at = COALESCE($8::timestamptz, next_attempt_at) WHERE ${HELD}
+                  RETURNING endpoint_id, event_seq, event_id, attempts),
+            a AS (${attempt})
+       UPDATE notification_endpoints n
+          SET failing_since = COALESCE(n.failing_since, now()),
+              enabled = n.enabled AND NOT t.too_long,
+              disabled_reason = CASE WHEN t.too_long
+                                     THEN 'every delivery failed since ' || to_char(n.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ' (over ' || $10::int || ' h)'
+                                     ELSE n.disabled_reason END
+         FROM (SELECT COALESCE(failing_since < now() - make_interval(hours => $10::int), false) AS too_long
+                 FROM notification_endpoints WHERE id = $1) t
+        WHERE n.id = $1 AND EXISTS (SELECT 1 FROM d)
+       RETURNING n.enabled`,
+      [
+        ...held,
+        retry ? 'retry_scheduled' : 'dead_lettered',
+        ...facts,
+        error,
+        next,
+        retry ? 'pending' : 'dead',
+        this.settings.disableAfterHours,
+      ],
+    );
+    if (!retry)
+      this.logger.warn({ endpointId, eventId: delivery.event_id, attempts: delivery.attempts, error }, 'Webhook delivery dead-lettered');
+    if (rows[0]?.enabled === false) this.logger.warn({ endpointId }, 'Notification endpoint disabled after failing too long');
+  }
+}

@@ -1,0 +1,334 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { recordDomainEvents } from '../src/events/domain-event';
+import { bootApp, TestApp } from './utils/app';
+import { query } from './utils/database';
+import { Receiver, startReceiver, verify } from './utils/receiver';
+import { until } from './utils/wait';
+
+// Delivery side of issue #12 on events written with recordDomainEvents, exactly as the apply path writes them
+// (the flows from real Stripe changes are in notification-flows.e2e-spec.ts).
+describe('signed webhooks to notification endpoints', () => {
+  let t: TestApp;
+  const receivers: Receiver[] = [];
+  beforeAll(async () => {
+    t = await bootApp({
+      env: {
+        NOTIFICATION_RETRY_SCHEDULE: '400ms,800ms',
+        NOTIFICATION_TIMEOUT_SECONDS: '1',
+        RECONCILE_INTERVAL_SECONDS: '0',
+        LOG_LEVEL: 'error',
+      },
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(receivers.map((r) => r.close()));
+    await t?.close();
+  });
+
+  const receiver = async () => {
+    const r = await startReceiver();
+    receivers.push(r);
+    return r;
+  };
+  const register = async (url: string, events: string[] = ['*']) => {
+    const res = await t.request({ method: 'POST', url: '/v1/notification-endpoints', payload: { url, events } });
+    expect(res.statusCode).toBe(201);
+    return res.json() as { id: string; secret: string; url: string; events: string[]; enabled: boolean };
+  };
+  const emit = async (type: string, objectId: string, status: string, previous: string | null = null) => {
+    const [event] = await t.app
+      .get(DataSource)
+      .transaction((m) =>
+        recordDomainEvents(m, [
+          {
+            type,
+            objectType: type.split('.')[0],
+            objectId,
+            object: { id: objectId, status },
+            previous: previous ? { status: previous } : null,
+          },
+        ]),
+      );
+    return event;
+  };
+  const attempts = async (endpointId: string, eventId?: string) =>
+    (await t.request({ url: `/v1/notification-endpoints/${endpointId}/deliveries`, query: eventId ? { eventId } : {} })).json()
+      .data as Array<{
+      eventId: string;
+      attempt: number;
+      outcome: string;
+      statusCode: number | null;
+      durationMs: number;
+      error: string | null;
+      nextRetryAt: string | null;
+    }>;
+
+  it('registers a receiver, shows its secret only on create, and refuses unknown event types', async () => {
+    const r = await receiver();
+    const created = await register(r.url, ['payment.succeeded', 'refund.failed']);
+    expect(created).toMatchObject({ url: r.url, events: ['payment.succeeded', 'refund.failed'], enabled: true });
+    expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const got = await t.request({ url: `/v1/notification-endpoints/${created.id}` });
+    expect(got.statusCode).toBe(200);
+    expect(got.json()).not.toHaveProperty('secret');
+    const listed = (await t.request({ url: '/v1/notification-endpoints' })).json();
+    expect(listed.data.map((e: { id: string }) => e.id)).toContain(created.id);
+
+    const bad = await t.request({
+      method: 'POST',
+      url: '/v1/notification-endpoints',
+      payload: { url: r.url, events: ['payment.exploded'] },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    expect(bad.json().errors[0].field).toBe('events');
+
+    const patched = await t.request({
+      method: 'PATCH',
+      url: `/v1/notification-endpoints/${created.id}`,
+      payload: { events: ['*'], description: 'orders' },
+    });
+    expect(patched.json()).toMatchObject({ events: ['*'], description: 'orders' });
+    const deleted = await t.request({ method: 'DELETE', url: `/v1/notification-endpoints/${created.id}` });
+    expect(deleted.statusCode).toBe(200);
+    expect((await t.request({ url: `/v1/notification-endpoints/${created.id}` })).statusCode).toBe(404);
+  });
+
+  it('refuses link-local and cloud metadata URLs and non-http schemes with 400', async () => {
+    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://[fd00:ec2::254]/', 'http://2852039166/', 'ftp://127.0.0.1/x']) {
+      const res = await t.request({ method: 'POST', url: '/v1/notification-endpoints', payload: { url, events: ['*'] } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: url.startsWith('ftp') ? 'invalid_endpoint_url' : 'invalid_endpoint_url' });
+      expect(res.json().errors[0].field).toBe('url');
+    }
+    const some = await register('http://127.0.0.1:9/x');
+    const patch = await t.request({
+      method: 'PATCH',
+      url: `/v1/notification-endpoints/${some.id}`,
+      payload: { url: 'http://169.254.1.1/' },
+    });
+    expect(patch.statusCode).toBe(400);
+    await t.request({ method: 'DELETE', url: `/v1/notification-endpoints/${some.id}` });
+  });
+
+  it('delivers each event signed per Standard Webhooks, webhook-id = event id, and the feed lists the same events', async () => {
+    const r = await receiver();
+    const endpoint = await register(r.url, ['payment.requires_action', 'payment.succeeded']);
+    const paymentId = randomUUID();
+    const first = await emit('payment.requires_action', paymentId, 'requires_action', 'requires_payment_method');
+    await emit('customer.created', randomUUID(), 'active'); // not subscribed
+    const second = await emit('payment.succeeded', paymentId, 'succeeded', 'requires_action');
+
+    await until(
+      'two deliveries',
+      async () => r.received.length,
+      (n) => n >= 2,
+    );
+    expect(r.received.map((x) => x.event.type)).toEqual(['payment.requires_action', 'payment.succeeded']);
+    for (const [i, event] of [first, second].entries()) {
+      const got = r.received[i];
+      expect(got.headers['webhook-id']).toBe(event.id);
+      expect(got.headers['content-type']).toBe('application/json');
+      expect(verify(endpoint.secret, got)).toEqual(event);
+      expect(Math.abs(Number(got.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
+    }
+    expect(() => verify('whsec_' + Buffer.alloc(32, 1).toString('base64'), r.received[0])).toThrow();
+
+    const feed = (await t.request({ url: '/v1/events', query: { objectId: paymentId } })).json();
+    expect(feed.data).toEqual([first, second]);
+    const delivered = await until(
+      'both attempts recorded',
+      () => attempts(endpoint.id),
+      (a) => a.length === 2,
+    );
+    expect(delivered.map((a) => [a.eventId, a.outcome, a.statusCode, a.attempt])).toEqual([
+      [second.id, 'delivered', 200, 1],
+      [first.id, 'delivered', 200, 1],
+    ]);
+  });
+
+  it('retries 500, 500 then 200 on the schedule: three attempts, one event id, delivered once', async () => {
+    const r = await receiver();
+    r.reply((_req, n) => (n < 2 ? 500 : 200));
+    const endpoint = await register(r.url);
+    const event = await emit('refund.failed', randomUUID(), 'failed', 'pending');
+
+    await until(
+      'three requests',
+      async () => r.received.length,
+      (n) => n >= 3,
+    );
+    const log = await until(
+      'the delivered attempt recorded',
+      () => attempts(endpoint.id),
+      (a) => a.some((x) => x.outcome === 'delivered'),
+    );
+    expect(log.map((a) => [a.attempt, a.outcome, a.statusCode, a.error])).toEqual([
+      [3, 'delivered', 200, null],
+      [2, 'retry_scheduled', 500, 'answered 500'],
+      [1, 'retry_scheduled', 500, 'answered 500'],
+    ]);
+    expect(new Set(r.received.map((x) => x.headers['webhook-id']))).toEqual(new Set([event.id]));
+    // Backoff respected: never sooner than the schedule (400 ms, then 800 ms).
+    expect(r.received[1].at - r.received[0].at).toBeGreaterThanOrEqual(400 - 5);
+    expect(r.received[2].at - r.received[1].at).toBeGreaterThanOrEqual(800 - 5);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(r.received).toHaveLength(3);
+  });
+
+  it('a receiver that never answers: timeouts, retries, dead letter; a manual retry delivers it', async () => {
+    const r = await receiver();
+    r.reply(() => 'hang');
+    const endpoint = await register(r.url);
+    const event = await emit('payment.failed', randomUUID(), 'requires_payment_method', 'requires_action');
+
+    const log = await until(
+      'the dead letter',
+      () => attempts(endpoint.id),
+      (a) => a.some((x) => x.outcome === 'dead_lettered'),
+      20_000,
+    );
+    expect(log.map((a) => [a.attempt, a.outcome, a.statusCode])).toEqual([
+      [3, 'dead_lettered', null],
+      [2, 'retry_scheduled', null],
+      [1, 'retry_scheduled', null],
+    ]);
+    expect(log[0].error).toMatch(/no complete answer within 1s/);
+    expect(log[0].nextRetryAt).toBeNull();
+    expect(log[1].nextRetryAt).not.toBeNull();
+    expect(log.every((a) => a.durationMs >= 900)).toBe(true);
+
+    r.reply(() => 204);
+    const retried = await t.request({ method: 'POST', url: `/v1/notification-endpoints/${endpoint.id}/deliveries/${event.id}/retry` });
+    expect(retried.statusCode).toBe(202);
+    expect(retried.json()).toEqual({ endpointId: endpoint.id, eventId: event.id, status: 'pending' });
+    const after = await until(
+      'the manual retry delivered',
+      () => attempts(endpoint.id),
+      (a) => a[0]?.outcome === 'delivered',
+    );
+    expect(after[0]).toMatchObject({ eventId: event.id, statusCode: 204, attempt: 1 });
+    expect(r.received.at(-1)!.headers['webhook-id']).toBe(event.id);
+
+    const unknown = await t.request({ method: 'POST', url: `/v1/notification-endpoints/${endpoint.id}/deliveries/evt_nope/retry` });
+    expect(unknown.statusCode).toBe(404);
+  });
+
+  it("keeps one object's events in order while the first is retried; another object's event is not held up", async () => {
+    const r = await receiver();
+    const a = randomUUID();
+    const b = randomUUID();
+    // a1's first attempt is held open, then answered 503: a1 is unfinished until its retry succeeds.
+    r.reply((_req, n) => (n === 0 ? 'hang' : 200));
+    await register(r.url);
+    const a1 = await emit('payment.created', a, 'requires_confirmation');
+    await until(
+      'a1 in flight',
+      async () => r.received.length,
+      (n) => n >= 1,
+    );
+    const a2 = await emit('payment.succeeded', a, 'succeeded', 'requires_confirmation');
+    const b1 = await emit('payment.created', b, 'requires_confirmation');
+
+    await until(
+      'b1 delivered while a1 is unfinished',
+      async () => r.received.map((x) => x.event.id),
+      (ids) => ids.includes(b1.id),
+    );
+    expect(r.received.map((x) => x.event.id)).not.toContain(a2.id);
+    r.release(503);
+    await until(
+      'a2 delivered',
+      async () => r.received.map((x) => x.event.id),
+      (ids) => ids.includes(a2.id),
+    );
+    const order = r.received.map((x) => x.event.id);
+    expect(order.filter((id) => id === a1.id).length).toBeGreaterThanOrEqual(2);
+    expect(order.indexOf(a2.id)).toBeGreaterThan(order.lastIndexOf(a1.id));
+    expect(order.filter((id) => id === a2.id)).toHaveLength(1);
+  });
+
+  it('one slow endpoint never slows another', async () => {
+    const slow = await receiver();
+    slow.reply(() => 'hang');
+    const fast = await receiver();
+    const slowEndpoint = await register(slow.url);
+    await register(fast.url);
+    for (let i = 0; i < 12; i++) await emit('customer.updated', randomUUID(), 'active');
+    // More events than the slow endpoint's in-flight slots, all held by a receiver that never answers.
+    await until(
+      'all twelve at the fast endpoint',
+      async () => fast.received.length,
+      (n) => n >= 12,
+    );
+    expect(slow.received.length).toBeGreaterThan(0);
+    expect((await attempts(slowEndpoint.id)).filter((x) => x.outcome === 'delivered')).toHaveLength(0);
+    await t.request({ method: 'DELETE', url: `/v1/notification-endpoints/${slowEndpoint.id}` });
+    slow.release(200);
+  });
+
+  it('rotation: both signatures verify during the overlap, only the new one after it', async () => {
+    const r = await receiver();
+    const endpoint = await register(r.url, ['subscription.updated']);
+    const rotated = await t.request({ method: 'POST', url: `/v1/notification-endpoints/${endpoint.id}/rotate-secret` });
+    expect(rotated.statusCode).toBe(200);
+    const fresh = rotated.json().secret as string;
+    expect(fresh).not.toBe(endpoint.secret);
+
+    const during = await emit('subscription.updated', randomUUID(), 'past_due', 'active');
+    await until(
+      'delivery during the overlap',
+      async () => r.received.length,
+      (n) => n >= 1,
+    );
+    expect(String(r.received[0].headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(verify(fresh, r.received[0])).toEqual(during);
+    expect(verify(endpoint.secret, r.received[0])).toEqual(during);
+
+    // The 24 h overlap, over.
+    await query(t.db.url, `UPDATE notification_endpoints SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1`, [
+      endpoint.id,
+    ]);
+    const after = await emit('subscription.updated', randomUUID(), 'canceled', 'past_due');
+    await until(
+      'delivery after the overlap',
+      async () => r.received.length,
+      (n) => n >= 2,
+    );
+    expect(String(r.received[1].headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(verify(fresh, r.received[1])).toEqual(after);
+    expect(() => verify(endpoint.secret, r.received[1])).toThrow();
+  });
+
+  it(`an endpoint failing for NOTIFICATION_DISABLE_AFTER_HOURS is disabled, and PATCH enabled resumes it`, async () => {
+    const r = await receiver();
+    r.reply(() => 500);
+    const endpoint = await register(r.url);
+    await emit('customer.deleted', randomUUID(), 'deleted');
+    await until(
+      'first failure',
+      () => attempts(endpoint.id),
+      (a) => a.length >= 1,
+    );
+    // 73 hours of failing, compressed: the failure clock started long ago.
+    await query(t.db.url, `UPDATE notification_endpoints SET failing_since = now() - interval '73 hours' WHERE id = $1`, [endpoint.id]);
+    const disabled = await until(
+      'the endpoint disabled',
+      async () => (await t.request({ url: `/v1/notification-endpoints/${endpoint.id}` })).json(),
+      (e) => e.enabled === false,
+    );
+    expect(disabled.disabledReason).toMatch(/over 72 h/);
+    const requests = r.received.length;
+    r.reply(() => 200);
+    const resumed = await t.request({ method: 'PATCH', url: `/v1/notification-endpoints/${endpoint.id}`, payload: { enabled: true } });
+    expect(resumed.json()).toMatchObject({ enabled: true, disabledReason: null, failingSince: null });
+    await until(
+      'delivered after resuming',
+      () => attempts(endpoint.id),
+      (a) => a[0]?.outcome === 'delivered',
+      15_000,
+    );
+    expect(r.received.length).toBeGreaterThan(requests);
+  });
+});
