@@ -37,19 +37,17 @@ describe('signed webhooks to notification endpoints', () => {
     return res.json() as { id: string; secret: string; url: string; events: string[]; enabled: boolean };
   };
   const emit = async (type: string, objectId: string, status: string, previous: string | null = null) => {
-    const [event] = await t.app
-      .get(DataSource)
-      .transaction((m) =>
-        recordDomainEvents(m, [
-          {
-            type,
-            objectType: type.split('.')[0],
-            objectId,
-            object: { id: objectId, status },
-            previous: previous ? { status: previous } : null,
-          },
-        ]),
-      );
+    const [event] = await t.app.get(DataSource).transaction((m) =>
+      recordDomainEvents(m, [
+        {
+          type,
+          objectType: type.split('.')[0],
+          objectId,
+          object: { id: objectId, status },
+          previous: previous ? { status: previous } : null,
+        },
+      ]),
+    );
     return event;
   };
   const attempts = async (endpointId: string, eventId?: string) =>
@@ -95,14 +93,23 @@ describe('signed webhooks to notification endpoints', () => {
     expect((await t.request({ url: `/v1/notification-endpoints/${created.id}` })).statusCode).toBe(404);
   });
 
-  it('refuses link-local and cloud metadata URLs and non-http schemes with 400', async () => {
-    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://[fd00:ec2::254]/', 'http://2852039166/', 'ftp://127.0.0.1/x']) {
+  it('refuses link-local and cloud metadata URLs, other schemes and hosts outside NOTIFICATION_ALLOWED_HOSTS with 400', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['http://169.254.169.254/latest/meta-data/', /link-local or cloud metadata address \(169\.254\.169\.254\)/],
+      ['http://[fd00:ec2::254]/', /link-local or cloud metadata/],
+      ['http://2852039166/', /link-local or cloud metadata/],
+      ['ftp://127.0.0.1/x', /http or https/],
+      ['http://localhost:8080/hook', /not in NOTIFICATION_ALLOWED_HOSTS/],
+    ];
+    for (const [url, detail] of cases) {
       const res = await t.request({ method: 'POST', url: '/v1/notification-endpoints', payload: { url, events: ['*'] } });
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toMatchObject({ code: url.startsWith('ftp') ? 'invalid_endpoint_url' : 'invalid_endpoint_url' });
+      expect(res.json()).toMatchObject({ code: 'invalid_endpoint_url', detail: expect.stringMatching(detail) });
       expect(res.json().errors[0].field).toBe('url');
     }
+    // An allowed host is accepted.
     const some = await register('http://127.0.0.1:9/x');
+    expect(some.url).toBe('http://127.0.0.1:9/x');
     const patch = await t.request({
       method: 'PATCH',
       url: `/v1/notification-endpoints/${some.id}`,
