@@ -14,6 +14,8 @@ describe('signed webhooks to notification endpoints', () => {
   beforeAll(async () => {
     t = await bootApp({
       env: {
+        // The receivers all listen on 127.0.0.1: the one host endpoints may point at here.
+        NOTIFICATION_ALLOWED_HOSTS: '127.0.0.1',
         NOTIFICATION_RETRY_SCHEDULE: '400ms,800ms',
         NOTIFICATION_TIMEOUT_SECONDS: '1',
         RECONCILE_INTERVAL_SECONDS: '0',
