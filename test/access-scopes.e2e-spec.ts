@@ -46,9 +46,24 @@ describe('scoped API keys', () => {
     const byScope = (scope: string) => [...auth.routeTable()].filter(([, r]) => r && 'scope' in r && r.scope === scope).map(([k]) => k);
     expect(byScope('refunds')).toEqual(['POST /v1/refunds']);
     expect(byScope('admin').sort()).toEqual(
-      ['GET /v1/webhooks/events', 'GET /v1/webhooks/events/:id', 'POST /v1/webhooks/events/:id/retry', 'POST /v1/admin/reconcile'].sort(),
+      [
+        'GET /v1/webhooks/events',
+        'GET /v1/webhooks/events/:id',
+        'POST /v1/webhooks/events/:id/retry',
+        'POST /v1/admin/reconcile',
+        'POST /v1/notification-endpoints',
+        'GET /v1/notification-endpoints',
+        'GET /v1/notification-endpoints/:id',
+        'PATCH /v1/notification-endpoints/:id',
+        'DELETE /v1/notification-endpoints/:id',
+        'POST /v1/notification-endpoints/:id/rotate-secret',
+        'GET /v1/notification-endpoints/:id/deliveries',
+        'POST /v1/notification-endpoints/:id/deliveries/:eventId/retry',
+      ].sort(),
     );
-    expect(byScope('read')).toEqual(expect.arrayContaining(['GET /v1/payments/:id', 'GET /v1/customers', 'GET /v1/config']));
+    expect(byScope('read')).toEqual(
+      expect.arrayContaining(['GET /v1/payments/:id', 'GET /v1/customers', 'GET /v1/config', 'GET /v1/events']),
+    );
     expect(byScope('read').every((r) => r.startsWith('GET '))).toBe(true);
     expect(byScope('write')).toEqual(
       expect.arrayContaining(['POST /v1/payments', 'POST /v1/payments/:id/capture', 'DELETE /v1/customers/:id']),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { recordDomainEvents } from '../src/events/domain-event';
-import { bootApp, TestApp } from './utils/app';
+import { bootApp, OTHER_API_KEY, TestApp } from './utils/app';
 import { query } from './utils/database';
 import { Receiver, startReceiver, verify } from './utils/receiver';
 import { until } from './utils/wait';
@@ -90,6 +90,11 @@ describe('signed webhooks to notification endpoints', () => {
       payload: { events: ['*'], description: 'orders' },
     });
     expect(patched.json()).toMatchObject({ events: ['*'], description: 'orders' });
+    // Registering receivers is an operator's job: a key without the admin scope reads the feed, nothing more.
+    const other = await t.request({ url: `/v1/notification-endpoints/${created.id}`, apiKey: OTHER_API_KEY });
+    expect(other.statusCode).toBe(403);
+    expect(other.json()).toMatchObject({ code: 'insufficient_scope' });
+    expect((await t.request({ url: '/v1/events', apiKey: OTHER_API_KEY })).statusCode).toBe(200);
     const deleted = await t.request({ method: 'DELETE', url: `/v1/notification-endpoints/${created.id}` });
     expect(deleted.statusCode).toBe(200);
     expect((await t.request({ url: `/v1/notification-endpoints/${created.id}` })).statusCode).toBe(404);

@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { RequiredScope } from '../common/auth/required-scope.decorator';
 import { ApiEndpoint } from '../common/http/api-endpoint.decorator';
 import type { Page } from '../common/http/pagination';
 import type { DomainEvent } from './domain-event';
@@ -13,6 +14,7 @@ export class EventsController {
   constructor(private readonly events: EventsService) {}
 
   @Get()
+  @RequiredScope('read')
   @ApiEndpoint({
     summary: 'Our domain events, oldest first: resume from the last id you processed',
     description:

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
+import { RequiredScope } from '../common/auth/required-scope.decorator';
 import { ApiEndpoint } from '../common/http/api-endpoint.decorator';
 import { ListQueryDto, Page } from '../common/http/pagination';
 import { CreateNotificationEndpointDto } from './dto/create-notification-endpoint.dto';
@@ -22,6 +23,7 @@ import { NotificationEndpointsService } from './notification-endpoints.service';
 const EVENT_ID = { name: 'eventId', example: 'evt_01JDX4Q8ZK3M5N7P9R1S3T5V7W' };
 
 @ApiTags('notification endpoints')
+@RequiredScope('admin')
 @Controller('v1/notification-endpoints')
 export class NotificationEndpointsController {
   constructor(private readonly endpoints: NotificationEndpointsService) {}
