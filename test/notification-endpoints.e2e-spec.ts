@@ -100,6 +100,23 @@ describe('signed webhooks to notification endpoints', () => {
     expect((await t.request({ url: `/v1/notification-endpoints/${created.id}` })).statusCode).toBe(404);
   });
 
+  it('Swagger documents the routes, and the example request body registers a receiver as is', async () => {
+    const doc = (await t.request({ url: '/docs-json', apiKey: null })).json();
+    const create = doc.paths['/v1/notification-endpoints'].post;
+    expect(create.responses['201']).toBeDefined();
+    expect(create['x-required-scope']).toBe('admin');
+    expect(doc.paths['/v1/events'].get['x-required-scope']).toBe('read');
+    for (const path of ['/v1/notification-endpoints/{id}/rotate-secret', '/v1/notification-endpoints/{id}/deliveries/{eventId}/retry'])
+      expect(doc.paths[path].post).toBeTruthy();
+    const schema = doc.components.schemas.CreateNotificationEndpointDto;
+    expect(schema.required).toEqual(['url', 'events']);
+    const example = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, (v as { example: unknown }).example]));
+    const res = await t.request({ method: 'POST', url: '/v1/notification-endpoints', payload: example });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ url: example.url, events: example.events, description: example.description });
+    await t.request({ method: 'DELETE', url: `/v1/notification-endpoints/${res.json().id}` });
+  });
+
   it('refuses link-local and cloud metadata URLs, other schemes and hosts outside NOTIFICATION_ALLOWED_HOSTS with 400', async () => {
     const cases: Array<[string, RegExp]> = [
       ['http://169.254.169.254/latest/meta-data/', /link-local or cloud metadata address \(169\.254\.169\.254\)/],
