@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
 import { ApiKeyAuth, registerApiKeyAuth } from './common/auth/api-key-auth';
+import { registerInputChecks } from './common/http/input-checks';
 import { useJsonBodyParser } from './common/http/json-body';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { registerRequestContext } from './common/logging/request-context';
@@ -41,6 +42,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     done();
   });
   registerRequestContext(fastify);
+  registerInputChecks(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     rawBody: true,
@@ -62,7 +64,9 @@ function setupSwagger(app: NestFastifyApplication) {
       .setVersion(process.env.npm_package_version ?? '0.1.0')
       .setDescription(
         'Internal payments API over Stripe: customers, payments (PaymentIntents, 3-D Secure), refunds, subscriptions and webhooks. ' +
-          'Authenticate with "Authorization: Bearer <API key>". Every POST accepts an Idempotency-Key header. Errors are RFC 9457 problem+json.',
+          'Authenticate with "Authorization: Bearer <API key>". Every POST accepts an Idempotency-Key header. Errors are RFC 9457 problem+json. ' +
+          'Request bodies: null is never a value (leave a field out instead; no field of this API gives null a meaning), text must not hold NUL ' +
+          'characters or unpaired UTF-16 surrogates, and JSON nests at most 32 levels (deeper: 400 too_deep).',
       )
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS' })
       .build(),
