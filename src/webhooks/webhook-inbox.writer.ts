@@ -79,9 +79,11 @@ function params(rows: InboxRow[]): unknown[] {
   return out;
 }
 
-// SQLSTATE class 22 (data exception: a value PostgreSQL cannot store, e.g. a NUL character in `type`) concerns one row, not the batch.
-const isDataError = (error: unknown) =>
-  typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('22');
+// Errors that one row's values can cause, so they concern that row, not the batch: SQLSTATE class 22
+// (data exception: a NUL character in `type`, bad encoding) and class 54 (program limit exceeded: an event
+// nested 100,000 levels makes the json input overflow PostgreSQL's stack, 54001; a value too large, 54000).
+// A batch-wide cause would make every row fail again alone, costing only the retries.
+const isRowError = (error: unknown) => /^(22|54)/.test(String((error as { code?: unknown }).code ?? ''));
 
 /**
  * Group commit for the inbox. Concurrent deliveries share one multi-row INSERT (its own transaction);
@@ -177,7 +179,7 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
         for (const listener of this.committedListeners) listener();
       };
     } catch (error) {
-      if (isDataError(error)) {
+      if (isRowError(error)) {
         if (rows.length > 1) {
           // Store every storable row; only the offending one is refused.
           const answers = await Promise.all([...unique.values()].map((ws) => this.store(ws)));
