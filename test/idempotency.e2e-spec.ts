@@ -124,7 +124,7 @@ describe('Idempotency-Key on our API (stored in PostgreSQL)', () => {
     // Simulate a crash after Stripe answered and the row was written, before the record was completed.
     await query(
       t.db.url,
-      `UPDATE idempotency_keys SET status = 'in_progress', response_status = NULL, response_body = NULL, locked_until = now() - interval '1 second' WHERE key = $1`,
+      `UPDATE idempotency_keys SET status = 'in_progress', response_status = NULL, response_text = NULL, locked_until = now() - interval '1 second' WHERE key = $1`,
       [key],
     );
     await emulator.clearRequests();

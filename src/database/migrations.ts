@@ -7,6 +7,7 @@ import { WebhookPayloadLz41795960000000 } from './migrations/1795960000000-webho
 import { SubscriptionsSyncedAt1796000000000 } from './migrations/1796000000000-subscriptions-synced-at';
 import { WebhookPayloadJson1796100000000 } from './migrations/1796100000000-webhook-payload-json';
 import { DomainEvents1796200000000 } from './migrations/1796200000000-domain-events';
+import { IdempotencyResponseText1796300000000 } from './migrations/1796300000000-idempotency-response-text';
 import { Notifications1796500000000 } from './migrations/1796500000000-notifications';
 
 // Listed explicitly rather than globbed, so the same list works compiled, under Jest and in the CLI.
@@ -21,5 +22,6 @@ export const migrations = [
   SubscriptionsSyncedAt1796000000000,
   WebhookPayloadJson1796100000000,
   DomainEvents1796200000000,
+  IdempotencyResponseText1796300000000,
   Notifications1796500000000,
 ];

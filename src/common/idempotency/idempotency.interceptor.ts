@@ -46,7 +46,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       switchMap((outcome) => {
         switch (outcome.kind) {
           case 'replay':
-            return of(replay(outcome.status, outcome.body));
+            return of(replay(outcome.status, outcome.text));
           case 'mismatch':
             throw new ProblemException(
               422,
@@ -90,10 +90,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 }
 
-// A web Response is sent as it is by Nest (its status wins over the route's default 201).
-function replay(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), {
+// A web Response is sent as it is by Nest (its status wins over the route's default 201): the stored text, unchanged.
+function replay(status: number, text: string): Response {
+  return new Response(text, {
     status,
-    headers: { 'content-type': status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json; charset=utf-8', [REPLAYED_HEADER]: 'true' },
+    // As Fastify labelled the first answer: it appends the charset to every JSON type it serialises.
+    headers: { 'content-type': `${status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json'}; charset=utf-8`, [REPLAYED_HEADER]: 'true' },
   });
 }

@@ -4,6 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { canonicalJson } from './canonical-json';
 import { preparedQuery } from '../../database/prepared-query';
+import { responseText } from './operation-context';
 
 /** How long a request owns its key before another instance may take over (a crashed owner never finishes). */
 export const LEASE_SECONDS = 60;
@@ -20,7 +21,7 @@ export interface IdempotentRequest {
 
 export type BeginResult =
   | { kind: 'execute'; operationId: string }
-  | { kind: 'replay'; status: number; body: unknown }
+  | { kind: 'replay'; status: number; text: string }
   | { kind: 'mismatch' }
   | { kind: 'in_progress' };
 
@@ -30,7 +31,7 @@ interface KeyRow {
   status: 'in_progress' | 'completed';
   locked: boolean;
   response_status: number | null;
-  response_body: unknown;
+  response_text: string | null;
 }
 
 /**
@@ -69,7 +70,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
          ON CONFLICT (api_key_name, key) DO UPDATE SET
            id = EXCLUDED.id, request_method = EXCLUDED.request_method, request_path = EXCLUDED.request_path,
            request_hash = EXCLUDED.request_hash, status = 'in_progress', locked_until = EXCLUDED.locked_until,
-           response_status = NULL, response_body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
+           response_status = NULL, response_text = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
          WHERE idempotency_keys.expires_at < now()
          RETURNING id`,
         [randomUUID(), request.apiKeyName, request.key, request.method, request.path, hash, LEASE_SECONDS, RETENTION_HOURS],
@@ -79,13 +80,13 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
       const [row] = await preparedQuery<KeyRow>(
         this.db,
         'idempotency_find',
-        `SELECT id, request_hash, status, locked_until IS NOT NULL AND locked_until > now() AS locked, response_status, response_body
+        `SELECT id, request_hash, status, locked_until IS NOT NULL AND locked_until > now() AS locked, response_status, response_text
          FROM idempotency_keys WHERE api_key_name = $1 AND key = $2`,
         [request.apiKeyName, request.key],
       );
       if (!row) continue; // deleted in between (a refused request released its key): try again
       if (row.request_hash !== hash) return { kind: 'mismatch' };
-      if (row.status === 'completed') return { kind: 'replay', status: row.response_status!, body: row.response_body };
+      if (row.status === 'completed') return { kind: 'replay', status: row.response_status!, text: row.response_text ?? 'null' };
       if (row.locked) return { kind: 'in_progress' };
       // The previous attempt ended without a definitive answer (or its owner died): take the lease over.
       const [taken]: [Array<{ id: string }>, number] = await this.db.query(
@@ -99,13 +100,13 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     return { kind: 'in_progress' };
   }
 
-  /** Stores the definitive answer; later requests with the key replay it. */
+  /** Stores the definitive answer as the text sent (see responseText); later requests with the key replay it. */
   async complete(operationId: string, status: number, body: unknown): Promise<void> {
     await preparedQuery(
       this.db,
       'idempotency_complete',
-      `UPDATE idempotency_keys SET status = 'completed', locked_until = NULL, response_status = $2, response_body = $3::jsonb WHERE id = $1`,
-      [operationId, status, JSON.stringify(body ?? null)],
+      `UPDATE idempotency_keys SET status = 'completed', locked_until = NULL, response_status = $2, response_text = $3 WHERE id = $1`,
+      [operationId, status, responseText(body)],
     );
   }
 
