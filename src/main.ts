@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createApp } from './app';
 import { ConfigValidationError } from './config/env.validation';
 import { loadConfig } from './config/configuration';
@@ -13,6 +13,8 @@ async function main() {
     // Only outside production: there, a missing DATABASE_URL already failed validation.
     embedded = await startEmbeddedPostgres({ dataDir: config.database.embeddedDir });
     config.database.url = embedded.url;
+    // A new database has no rows, so the sandbox's Stripe objects of an older one must go too.
+    if (embedded.created && config.stripe.sandboxStatePath) rmSync(config.stripe.sandboxStatePath, { force: true });
   }
   const app = await createApp(config);
   await app.listen(config.app.port, config.app.host);
@@ -35,6 +37,8 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigValidationError ? error.message : `Boot failed: ${(error as Error)?.stack ?? String(error)}`}\n`);
+  process.stderr.write(
+    `${error instanceof ConfigValidationError ? error.message : `Boot failed: ${(error as Error)?.stack ?? String(error)}`}\n`,
+  );
   process.exit(1);
 });

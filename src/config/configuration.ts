@@ -33,6 +33,8 @@ export interface AppConfig {
     apiBaseUrl?: string;
     maxNetworkRetries: number;
     timeoutMs: number;
+    /** Sandbox on the embedded database: where the in-process emulator keeps its state (see README "The sandbox remembers"). */
+    sandboxStatePath?: string;
   };
   webhooks: {
     toleranceSeconds: number;
@@ -92,11 +94,12 @@ const list = (value?: string) =>
 /** Builds the typed configuration from a raw environment; the only place (with the CLI data source) that reads it. */
 export function loadConfig(raw: Record<string, string | undefined> = process.env): AppConfig {
   const env = validateEnvironment(raw);
+  const embeddedDir = env.EMBEDDED_DATABASE_DIR ?? `.data/postgres-${env.PORT}`;
   return {
     app: { env: env.NODE_ENV, port: env.PORT, host: env.HOST, logLevel: env.LOG_LEVEL, ...parseApiKeys(env) },
     database: {
       url: env.DATABASE_URL,
-      embeddedDir: env.EMBEDDED_DATABASE_DIR ?? `.data/postgres-${env.PORT}`,
+      embeddedDir,
       poolSize: env.DATABASE_POOL_SIZE,
       migrationsRun: env.MIGRATIONS_RUN,
     },
@@ -107,6 +110,9 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       apiBaseUrl: env.STRIPE_API_BASE_URL,
       maxNetworkRetries: env.STRIPE_MAX_NETWORK_RETRIES,
       timeoutMs: env.STRIPE_TIMEOUT_MS,
+      // Beside the embedded database, so the two are kept, and deleted, together. With DATABASE_URL the
+      // rows outlive any one process, so an emulator forgetting them would be wrong; no sandbox state then.
+      sandboxStatePath: env.DATABASE_URL ? undefined : `${embeddedDir}.stripe-sandbox.json`,
     },
     webhooks: {
       toleranceSeconds: env.STRIPE_WEBHOOK_TOLERANCE_SECONDS,

@@ -6,6 +6,8 @@ import { Client } from 'pg';
 export interface EmbeddedDatabase {
   url: string;
   dataDir: string;
+  /** True when this start created the database cluster (a first start, or its directory was deleted). */
+  created: boolean;
   stop(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function startEmbeddedPostgres(options: {
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
     dataDir,
+    created: !initialised,
     stop: () => pg.stop(),
   };
 }

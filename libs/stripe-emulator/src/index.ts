@@ -34,6 +34,12 @@ export interface StripeEmulator {
   secretKey: string;
   /** A publishable key for browser calls (any `pk_test_...` does): raw card data, client-secret confirms. */
   publishableKey: string;
+  /**
+   * The webhook endpoint registered earlier with this `description` (kept in the state file), pointed at
+   * `url`, with its signing secret; undefined if there is none. A host that restarts on a persisted state
+   * keeps its endpoint and secret this way instead of registering a second endpoint.
+   */
+  reuseWebhookEndpoint(description: string, url: string): { id: string; secret: string } | undefined;
   /** Stops the server, timers and webhook deliveries; writes the state file if persisting. */
   close(): Promise<void>;
 }
@@ -69,6 +75,14 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     host,
     secretKey: 'sk_test_emulator',
     publishableKey: 'pk_test_emulator',
+    reuseWebhookEndpoint: (description, targetUrl) => {
+      const endpoint = em.store.list('webhook_endpoint', (e) => e.description === description)[0];
+      const secret: string | undefined = endpoint && em.store.meta(endpoint.id).secret;
+      if (!endpoint || !secret) return undefined;
+      endpoint.url = targetUrl;
+      em.changed();
+      return { id: endpoint.id, secret };
+    },
     close: async () => {
       em.close();
       await new Promise<void>((resolve) => {

@@ -16,6 +16,8 @@ export interface StripeModuleOptions {
   webhookPath?: string;
   /** Event types to subscribe the sandbox endpoint to; default all (`*`). */
   webhookEvents?: string[];
+  /** Sandbox mode only: JSON file where the in-process emulator keeps its state across restarts (none: it starts empty). */
+  sandboxStatePath?: string;
   /** Receives the sandbox banner and registration problems. */
   logger?: { log(message: string): void; warn(message: string): void; error(message: string): void };
 }

@@ -24,7 +24,7 @@ export function assertSafeConfiguration(options: StripeModuleOptions): void {
 export async function createStripeRuntime(options: StripeModuleOptions): Promise<StripeRuntime> {
   assertSafeConfiguration(options);
   const sandbox = !options.secretKey;
-  const emulator = sandbox ? await startStripeEmulator({ port: 0 }) : undefined;
+  const emulator = sandbox ? await startStripeEmulator({ port: 0, persistPath: options.sandboxStatePath }) : undefined;
   const secretKey = options.secretKey ?? emulator!.secretKey;
   const baseUrl = emulator?.url ?? options.apiBaseUrl;
   const live = /^(sk|rk)_live_/.test(secretKey);

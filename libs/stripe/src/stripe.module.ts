@@ -81,11 +81,19 @@ export class StripeModule extends ConfigurableModuleClass implements OnApplicati
           ? '127.0.0.1'
           : address.address;
     const url = `http://${host}:${address.port}${this.options.webhookPath ?? '/v1/webhooks/stripe'}`;
+    const description = 'payments-service (sandbox)';
+    // A sandbox restarted on its saved state keeps its endpoint and secret (events already signed with it still verify).
+    const kept = this.runtime.emulator?.reuseWebhookEndpoint(description, url);
+    if (kept) {
+      this.runtime.context.webhookSecrets.push(kept.secret);
+      this.logger.log(`Sandbox webhook endpoint ${kept.id} (from the saved sandbox state) now targets ${url}`);
+      return;
+    }
     try {
       const endpoint = await this.runtime.client.webhookEndpoints.create({
         url,
         enabled_events: (this.options.webhookEvents ?? ['*']) as never,
-        description: 'payments-service (sandbox)',
+        description,
       });
       if (endpoint.secret) this.runtime.context.webhookSecrets.push(endpoint.secret);
       this.logger.log(`Sandbox webhook endpoint ${endpoint.id} registered for ${url}`);
