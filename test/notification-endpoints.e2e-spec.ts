@@ -344,6 +344,8 @@ describe('signed webhooks to notification endpoints', () => {
     );
     // 73 hours of failing, compressed: the failure clock started long ago.
     await query(t.db.url, `UPDATE notification_endpoints SET failing_since = now() - interval '73 hours' WHERE id = $1`, [endpoint.id]);
+    // A fresh failure now (the first event's retries may all be spent already on a loaded machine).
+    await emit('customer.deleted', randomUUID(), 'deleted');
     const disabled = await until(
       'the endpoint disabled',
       async () => (await t.request({ url: `/v1/notification-endpoints/${endpoint.id}` })).json(),
