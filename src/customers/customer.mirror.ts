@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { canonicalJson } from '../common/idempotency/canonical-json';
 import type { MirrorDeclaration, MirrorEventSpec } from '../common/mirror/mirror-declaration';
-import { callerMetadata, localIdOf } from '../payments/stripe-metadata';
+import { callerMetadata } from '../payments/stripe-metadata';
 import { CustomerEntity } from './customer.entity';
 import { toCustomerResponse } from './dto/customer.response';
 
@@ -23,8 +23,6 @@ export function customerMirror(stripe: Stripe): MirrorDeclaration<StripeCustomer
     table: 'customers',
     objectType: 'customer',
     stripeIdColumn: 'stripe_customer_id',
-    stripeIdOf: (c) => c.id,
-    localIdOf: (c) => (isDeleted(c) ? null : (localIdOf(c.metadata) ?? null)),
     state: (c) =>
       isDeleted(c)
         ? { deleted_at: new Date() }

@@ -4,7 +4,6 @@ import { canonicalJson } from '../common/idempotency/canonical-json';
 import { toPaymentResponse } from './dto/payment.response';
 import { PaymentEntity, PAYMENT_STATUSES } from './payment.entity';
 import { FINAL_PAYMENT_STATUSES, PAYMENT_STATE_COLUMNS, paymentState } from './payment-intent-state';
-import { localIdOf } from './stripe-metadata';
 
 const STATUS_EVENTS: Record<string, string> = {
   requires_action: 'payment.requires_action',
@@ -31,8 +30,6 @@ export function paymentMirror(stripe: Stripe): MirrorDeclaration<Stripe.PaymentI
     table: 'payments',
     objectType: 'payment',
     stripeIdColumn: 'stripe_payment_intent_id',
-    stripeIdOf: (intent) => intent.id,
-    localIdOf: (intent) => localIdOf(intent.metadata) ?? null,
     state: (intent) => {
       const state = paymentState(intent);
       return Object.fromEntries(PAYMENT_STATE_COLUMNS.map(([property, column]) => [column, state[property]]));

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { MirrorDeclaration, MirrorEventSpec } from '../common/mirror/mirror-declaration';
-import { callerMetadata, localIdOf } from '../payments/stripe-metadata';
+import { callerMetadata } from '../payments/stripe-metadata';
 import { toRefundResponse } from './dto/refund.response';
 import { RefundEntity } from './refund.entity';
 
@@ -28,8 +28,6 @@ export function refundMirror(stripe: Stripe): MirrorDeclaration<Stripe.Refund, R
     table: 'refunds',
     objectType: 'refund',
     stripeIdColumn: 'stripe_refund_id',
-    stripeIdOf: (refund) => refund.id,
-    localIdOf: (refund) => localIdOf(refund.metadata) ?? null,
     state: (refund) => ({
       stripe_refund_id: refund.id,
       amount: refund.amount,

@@ -1,6 +1,5 @@
 import type Stripe from 'stripe';
 import type { MirrorDeclaration, MirrorEventSpec } from '../common/mirror/mirror-declaration';
-import { localIdOf } from '../payments/stripe-metadata';
 import { toSubscriptionResponse } from './dto/subscription.response';
 import { SUBSCRIPTION_STATUSES, SubscriptionEntity } from './subscription.entity';
 import { FINAL_SUBSCRIPTION_STATUSES, subscriptionState } from './subscription-state';
@@ -29,8 +28,6 @@ export function subscriptionMirror(stripe: Stripe): MirrorDeclaration<Stripe.Sub
     table: 'subscriptions',
     objectType: 'subscription',
     stripeIdColumn: 'stripe_subscription_id',
-    stripeIdOf: (sub) => sub.id,
-    localIdOf: (sub) => localIdOf(sub.metadata) ?? null,
     state: subscriptionState,
     jsonColumns: ['metadata'],
     keepWhenSet: ['latest_invoice_id'],

@@ -18,9 +18,10 @@ export interface MirrorDeclaration<O, E extends ObjectLiteral> {
   objectType: string;
   /** Column holding Stripe's id (unique). Our id is always the `id` column. */
   stripeIdColumn: string;
-  stripeIdOf(object: O): string;
-  /** Our row id carried in the object's metadata, if any. */
-  localIdOf(object: O): string | null;
+  /** Stripe's id of the object (default: `object.id`). */
+  stripeIdOf?(object: O): string;
+  /** Our row id carried in the object (default: `metadata.payments_service_id`). */
+  localIdOf?(object: O): string | null;
   /** Column values the Stripe object dictates (column name -> value); jsonb columns are listed below. */
   state(object: O): Record<string, unknown>;
   jsonColumns?: readonly string[];

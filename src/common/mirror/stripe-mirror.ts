@@ -3,6 +3,7 @@ import type { EntityManager, ObjectLiteral } from 'typeorm';
 import { recordDomainEvents } from '../../events/domain-event';
 import { entityFromRow } from '../../database/entity-from-row';
 import { stripeAnswerTime } from '../../payments/stripe-freshness';
+import { localIdOf } from '../../payments/stripe-metadata';
 import type { ApplyOptions, ApplyResult } from '../stripe-sync';
 import type { MirrorDeclaration } from './mirror-declaration';
 import { mirrorHooks } from './mirror-hooks';
@@ -35,10 +36,18 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
  * re-fetches the object.
  */
 export class StripeMirror<O, E extends ObjectLiteral> {
+  private readonly decl: MirrorDeclaration<O, E> & Required<Pick<MirrorDeclaration<O, E>, 'stripeIdOf' | 'localIdOf'>>;
+
   constructor(
-    private readonly decl: MirrorDeclaration<O, E>,
+    declaration: MirrorDeclaration<O, E>,
     private readonly root: EntityManager,
-  ) {}
+  ) {
+    this.decl = {
+      stripeIdOf: (object) => (object as { id: string }).id,
+      localIdOf: (object) => localIdOf((object as { metadata?: Record<string, string> | null }).metadata) ?? null,
+      ...declaration,
+    };
+  }
 
   /** Applies a snapshot (event: opts.eventCreated) or a fresh answer (no eventCreated). */
   async apply(object: O, opts: MirrorWriteOptions<E> = {}): Promise<ApplyResult> {
