@@ -21,8 +21,9 @@ import { WebhookWorker } from './webhook-worker.service';
  * ORDER-SAFETY (issue #5): which of "re-fetch the object from Stripe" and "compare Stripe's state order
  * and the event's created with what is stored" this service uses, and why.
  *
- * Events apply the object snapshot they carry, under guards the owning services enforce in ONE
- * conditional UPDATE each (payments.service.ts, refunds.service.ts, customers.service.ts): a final state
+ * Events apply the object snapshot they carry, under guards enforced by ONE mechanism for every resource
+ * (src/common/mirror/stripe-mirror.ts: the row is locked, the guard decided on it, the row and its domain
+ * events written in one transaction; each resource is a declaration, e.g. payments/payment.mirror.ts): a final state
  * (succeeded/canceled payment, failed/canceled refund, deleted customer) is never left; an event older
  * than the last one applied (by event.created) is skipped; within the same second the state later in
  * Stripe's order wins. So a payment_failed arriving after succeeded leaves it succeeded, and
