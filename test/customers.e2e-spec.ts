@@ -8,8 +8,8 @@ describe('customers (sandbox: in-process emulator)', () => {
   beforeAll(async () => {
     t = await bootApp();
     const config = await t.request({ url: '/v1/config' });
-    expect(config.json()).toEqual({ publishableKey: 'pk_test_emulator', sandbox: true, livemode: false });
     emulatorUrl = t.app.get(StripeContext).emulatorUrl!;
+    expect(config.json()).toEqual({ publishableKey: 'pk_test_emulator', sandbox: true, emulatorUrl, livemode: false });
   });
   afterAll(() => t.close());
 

@@ -28,6 +28,7 @@ describe('Stripe provider (libs/stripe)', () => {
       expect((await t.request({ url: '/v1/config' })).json()).toEqual({
         publishableKey: 'pk_test_emulator',
         sandbox: true,
+        emulatorUrl: context.emulatorUrl,
         livemode: false,
       });
     } finally {
@@ -54,7 +55,12 @@ describe('Stripe provider (libs/stripe)', () => {
       try {
         const context = t.app.get(StripeContext);
         expect(context).toMatchObject({ mode: 'test', livemode: false, webhookSecrets: ['whsec_configured'], emulatorUrl: emulator.url });
-        expect((await t.request({ url: '/v1/config' })).json()).toEqual({ publishableKey: 'pk_test_abc', sandbox: false, livemode: false });
+        expect((await t.request({ url: '/v1/config' })).json()).toEqual({
+          publishableKey: 'pk_test_abc',
+          sandbox: false,
+          emulatorUrl: null,
+          livemode: false,
+        });
         const created = await t.request({ method: 'POST', url: '/v1/customers', payload: { email: 'ext@example.com' } });
         expect(created.statusCode).toBe(201);
         const log = (

@@ -34,7 +34,14 @@ export class CustomersService {
    */
   async create(id: string, dto: CreateCustomerDto): Promise<CustomerEntity> {
     const customer = await this.stripe.customers.create(
-      { email: dto.email, name: dto.name, phone: dto.phone, description: dto.description, metadata: withLocalId(dto.metadata, id) },
+      {
+        email: dto.email,
+        name: dto.name,
+        phone: dto.phone,
+        description: dto.description,
+        metadata: withLocalId(dto.metadata, id),
+        test_clock: dto.testClock,
+      },
       { idempotencyKey: `customers.create:${id}` },
     );
     const created = await this.mirror.create(id, customer, {}, { onWritten: (m, c) => completeOperationIn(m, toCustomerResponse(c)) });

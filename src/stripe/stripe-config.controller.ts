@@ -15,6 +15,14 @@ class StripeConfigResponse {
   @ApiProperty({ example: false, description: 'True when no real Stripe account is used (in-process emulator): no real money moves' })
   sandbox: boolean;
 
+  @ApiProperty({
+    example: 'http://127.0.0.1:12111',
+    nullable: true,
+    type: String,
+    description: 'Sandbox only: the Stripe emulator this service talks to, for your own tests (any sk_test_ key works)',
+  })
+  emulatorUrl: string | null;
+
   @ApiProperty({ example: false, description: 'True when a live key is configured' })
   livemode: boolean;
 }
@@ -30,6 +38,12 @@ export class StripeConfigController {
   @ApiOperation({ summary: 'Client configuration: the Stripe publishable key and whether this is a sandbox' })
   @ApiOkResponse({ type: StripeConfigResponse })
   get(): StripeConfigResponse {
-    return { publishableKey: this.stripe.publishableKey, sandbox: this.stripe.mode === 'sandbox', livemode: this.stripe.livemode };
+    const sandbox = this.stripe.mode === 'sandbox';
+    return {
+      publishableKey: this.stripe.publishableKey,
+      sandbox,
+      emulatorUrl: sandbox ? (this.stripe.emulatorUrl ?? null) : null,
+      livemode: this.stripe.livemode,
+    };
   }
 }

@@ -14,6 +14,7 @@ import { registerProductsAndPrices } from './resources/products-prices';
 import { completeSetupAuthentication, registerSetupIntents } from './resources/setup-intents';
 import { registerRefunds, settleRefund } from './resources/refunds';
 import { advanceSubscription, registerSubscriptions } from './resources/subscriptions';
+import { registerTestClocks } from './resources/test-clocks';
 import { registerWebhookEndpoints } from './resources/webhook-endpoints';
 import { createHttpServer } from './server';
 
@@ -31,6 +32,7 @@ export function createEmulatorServer(em: Emulator): http.Server {
   registerSubscriptions(router, em);
   registerEvents(router, em);
   registerWebhookEndpoints(router, em);
+  registerTestClocks(router, em);
 
   const actions: TestActions = {
     authenticate(intentId, success) {

@@ -16,7 +16,7 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body, null, 2));
 }
 
-function parseJson(raw: string): Record<string, any> {
+function parseJson(raw: string): Record<string, unknown> {
   if (!raw.trim()) return {};
   try {
     return JSON.parse(raw);
@@ -80,12 +80,13 @@ export function handleEmulatorRoute(
       case 'GET /3ds':
         return threeDSecure(actions, segments[1], url.searchParams.get('result'), res);
       case 'POST /3ds':
-        return threeDSecure(actions, segments[1], body.result ?? null, res);
+        return threeDSecure(actions, segments[1], typeof body.result === 'string' ? body.result : null, res);
       case 'POST /refunds':
         if (segments[2] === 'settle') return json(res, 200, actions.settleRefund(segments[1]));
         break;
       case 'POST /subscriptions':
-        if (segments[2] === 'advance') return json(res, 200, actions.advanceSubscription(segments[1], body.outcome));
+        if (segments[2] === 'advance')
+          return json(res, 200, actions.advanceSubscription(segments[1], typeof body.outcome === 'string' ? body.outcome : undefined));
         break;
     }
     json(res, 404, {

@@ -4,6 +4,7 @@ import { Emulator, API_VERSION } from './core/emulator';
 import { StripeApiError } from './core/errors';
 import { Fault, RequestLogEntry, faultBody } from './core/faults';
 import { newId } from './core/ids';
+import { Params } from './core/params';
 import { KeyKind, Router } from './core/router';
 import { expand } from './core/expand';
 import { checkParams, complete } from './core/shapes';
@@ -21,7 +22,7 @@ function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
     const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as any)[k])}`).join(',')}}`;
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -173,7 +174,7 @@ async function execute(
 ): Promise<Reply> {
   const query = qs.parse(url.search.slice(1), { depth: 10, arrayLimit: 1000 });
   const body = method === 'GET' ? {} : qs.parse(raw, { depth: 10, arrayLimit: 1000 });
-  const params = { ...query, ...body } as Record<string, any>;
+  const params: Params = { ...query, ...body };
   // Stripe.js sends its publishable key as a `key` parameter, which spares browsers a CORS preflight.
   const bodyKey = typeof params.key === 'string' ? params.key : undefined;
   delete params.key;

@@ -199,6 +199,35 @@ describe('Conformance with the pinned API version (shapes generated from the SDK
     await c.ok('POST /v1/invoices/*/pay', () => s.invoices.pay(invoiceId));
     await c.fails('POST /v1/invoices/*/pay', 400, () => s.invoices.pay(invoiceId));
 
+    // Test clocks: a customer on a clock, a renewal by advancing it, then deleting it with its customer.
+    const frozen = Math.floor(Date.now() / 1000);
+    const clock = await c.ok('POST /v1/test_helpers/test_clocks', () =>
+      s.testHelpers.testClocks.create({ frozen_time: frozen, name: 'conformance' }),
+    );
+    await c.fails('POST /v1/test_helpers/test_clocks', 400, () => s.testHelpers.testClocks.create({} as never), {
+      code: 'parameter_missing',
+    });
+    const onClock = await c.ok('POST /v1/customers', () =>
+      s.customers.create({
+        test_clock: clock.id,
+        payment_method: 'pm_card_visa',
+        invoice_settings: { default_payment_method: 'pm_card_visa' },
+      }),
+    );
+    const clockSub = await c.ok('POST /v1/subscriptions', () =>
+      s.subscriptions.create({ customer: onClock.id, items: [{ price: price.id }] }),
+    );
+    await c.ok('GET /v1/test_helpers/test_clocks/*', () => s.testHelpers.testClocks.retrieve(clock.id));
+    await c.ok('GET /v1/test_helpers/test_clocks', () => s.testHelpers.testClocks.list());
+    const target = clockSub.items.data[0].current_period_end + 3600;
+    await c.ok('POST /v1/test_helpers/test_clocks/*/advance', () => s.testHelpers.testClocks.advance(clock.id, { frozen_time: target }));
+    await c.fails('POST /v1/test_helpers/test_clocks/*/advance', 400, () =>
+      s.testHelpers.testClocks.advance(clock.id, { frozen_time: frozen - 60 }),
+    );
+    await waitFor(() => s.testHelpers.testClocks.retrieve(clock.id).then((k) => k.status === 'ready'));
+    await c.ok('DELETE /v1/test_helpers/test_clocks/*', () => s.testHelpers.testClocks.del(clock.id));
+    await c.fails('DELETE /v1/test_helpers/test_clocks/*', 404, () => s.testHelpers.testClocks.del(clock.id), { code: 'resource_missing' });
+
     // Deletions, then events as listed and as delivered.
     const doomed = await c.ok('POST /v1/customers', () => s.customers.create({ email: 'gone@example.com' }));
     await c.ok('DELETE /v1/customers/*', () => s.customers.del(doomed.id));

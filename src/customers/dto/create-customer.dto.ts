@@ -29,6 +29,14 @@ export class CreateCustomerDto {
   @NoCardNumber()
   description?: string;
 
+  @ApiPropertyOptional({
+    example: 'clock_1QzX1aB2cD3eF4g',
+    description: 'Test mode only: a Stripe test clock the customer lives on, so its subscriptions renew as the clock is advanced',
+  })
+  @IsOptional()
+  @Matches(/^clock_[A-Za-z0-9]+$/, { message: 'testClock must be a Stripe test clock id (clock_...)' })
+  testClock?: string;
+
   @ApiPropertyOptional({ example: { crmId: 'c-1842' }, type: 'object', additionalProperties: { type: 'string' } })
   @IsOptional()
   @IsStripeMetadata()

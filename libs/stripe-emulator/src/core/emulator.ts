@@ -34,6 +34,7 @@ export class Emulator {
   readonly webhooks: WebhookDispatcher;
   requestLog: RequestLogEntry[] = [];
   private clockOffsetMs = 0;
+  private frozenSec?: number;
   private lastEventCreated = 0;
   private timers = new Set<NodeJS.Timeout>();
   private keyedTimers = new Map<string, NodeJS.Timeout>();
@@ -53,8 +54,27 @@ export class Emulator {
     return this.opts.now() + this.clockOffsetMs;
   }
 
+  /** Object timestamps: the frozen time of a test clock while its objects are worked on, else the emulator clock. */
   nowSec(): number {
-    return Math.floor(this.nowMs() / 1000);
+    return this.frozenSec ?? Math.floor(this.nowMs() / 1000);
+  }
+
+  /** Runs `fn` at a test clock's time: what it creates or bills is dated `sec`. */
+  atTime<T>(sec: number | undefined, fn: () => T): T {
+    const outer = this.frozenSec;
+    this.frozenSec = sec ?? outer;
+    try {
+      return fn();
+    } finally {
+      this.frozenSec = outer;
+    }
+  }
+
+  /** The frozen time of the test clock a customer lives on, if any. */
+  clockTimeOf(customerId: unknown): number | undefined {
+    const clockId = typeof customerId === 'string' ? this.store.get(customerId)?.test_clock : undefined;
+    const clock = typeof clockId === 'string' ? this.store.get(clockId) : undefined;
+    return clock && !clock.deleted ? clock.frozen_time : undefined;
   }
 
   advanceClock(seconds: number): void {
@@ -105,7 +125,8 @@ export class Emulator {
 
   /** Records an event with a snapshot of the object as it is now. */
   emit(type: string, obj: StripeObject, req: RequestInfo | null, previous?: Record<string, unknown>): StripeObject {
-    const created = Math.max(this.lastEventCreated, this.nowSec());
+    // Events are dated by the emulator clock even while a test clock advances, so listing order stays true.
+    const created = Math.max(this.lastEventCreated, Math.floor(this.nowMs() / 1000));
     this.lastEventCreated = created;
     const data: Record<string, unknown> = { object: clone(obj) };
     if (previous && Object.keys(previous).length) data.previous_attributes = clone(previous);

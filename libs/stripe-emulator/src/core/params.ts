@@ -2,15 +2,18 @@ import { StripeApiError, invalid } from './errors';
 
 export type Params = Record<string, any>;
 
-export function required(params: Params, name: string): any {
+/** A missing required parameter: 400 parameter_missing before anything runs. */
+export function missingParam(name: string): never {
+  throw new StripeApiError(400, `Missing required param: ${name}.`, {
+    code: 'parameter_missing',
+    param: name,
+    preExecution: true,
+  });
+}
+
+export function required(params: Params, name: string): unknown {
   const value = params[name];
-  if (value === undefined || value === '') {
-    throw new StripeApiError(400, `Missing required param: ${name}.`, {
-      code: 'parameter_missing',
-      param: name,
-      preExecution: true,
-    });
-  }
+  if (value === undefined || value === '') missingParam(name);
   return value;
 }
 

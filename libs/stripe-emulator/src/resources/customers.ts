@@ -31,14 +31,27 @@ function applyWritable(em: Emulator, customer: StripeObject, params: Params, req
   }
 }
 
+/** Deletes a customer and cancels its subscriptions (also when its test clock is deleted). */
+export function deleteCustomer(em: Emulator, customer: StripeObject, req: RequestInfo | null): StripeObject {
+  em.emit('customer.deleted', customer, req);
+  for (const sub of em.store.list('subscription', (s) => s.customer === customer.id && s.status !== 'canceled')) {
+    const before = structuredClone(sub);
+    Object.assign(sub, { status: 'canceled', canceled_at: em.nowSec(), ended_at: em.nowSec() });
+    em.emit('customer.subscription.deleted', sub, req, { status: before.status });
+  }
+  return em.store.put({ id: customer.id, object: 'customer', deleted: true });
+}
+
 export function registerCustomers(router: Router, em: Emulator): void {
   router.add('POST', '/v1/customers', ({ params, req }) => {
+    // A customer created on a test clock lives at the clock's frozen time, and so does all it is billed.
+    const clock = params.test_clock ? em.store.find(params.test_clock, 'test_helpers.test_clock', 'test_clock') : undefined;
     const customer = em.store.put({
       id: newId('cus'),
       object: 'customer',
       address: null,
       balance: 0,
-      created: em.nowSec(),
+      created: clock?.frozen_time ?? em.nowSec(),
       currency: null,
       default_source: null,
       delinquent: false,
@@ -55,7 +68,7 @@ export function registerCustomers(router: Router, em: Emulator): void {
       preferred_locales: [],
       shipping: null,
       tax_exempt: 'none',
-      test_clock: null,
+      test_clock: clock?.id ?? null,
     });
     applyWritable(em, customer, params, req);
     em.emit('customer.created', customer, req);
@@ -76,21 +89,15 @@ export function registerCustomers(router: Router, em: Emulator): void {
     return customer;
   });
 
-  router.add('DELETE', '/v1/customers/:id', ({ path, req }) => {
-    const customer = em.store.find(path.id, 'customer', 'id');
-    em.emit('customer.deleted', customer, req);
-    for (const sub of em.store.list('subscription', (s) => s.customer === customer.id && s.status !== 'canceled')) {
-      const before = structuredClone(sub);
-      Object.assign(sub, { status: 'canceled', canceled_at: em.nowSec(), ended_at: em.nowSec() });
-      em.emit('customer.subscription.deleted', sub, req, { status: before.status });
-    }
-    return em.store.put({ id: customer.id, object: 'customer', deleted: true });
-  });
+  router.add('DELETE', '/v1/customers/:id', ({ path, req }) => deleteCustomer(em, em.store.find(path.id, 'customer', 'id'), req));
 
   router.add('GET', '/v1/customers', ({ params }) => {
     const items = em.store.list(
       'customer',
-      (c) => (!params.email || c.email === params.email) && matchesCreated(c.created, params.created),
+      (c) =>
+        (!params.email || c.email === params.email) &&
+        (!params.test_clock || c.test_clock === params.test_clock) &&
+        matchesCreated(c.created, params.created),
     );
     return paginate(items, params, '/v1/customers');
   });

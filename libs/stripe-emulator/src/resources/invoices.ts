@@ -9,6 +9,9 @@ import { ConfirmOptions, confirmIntent } from './payment-flow';
 import { createIntent } from './payment-intents';
 import { attachPaymentMethod, resolvePaymentMethod } from './payment-methods';
 
+/** Days before each retry of a failed renewal; once they are used up the subscription is canceled (Stripe's default). */
+export const RETRY_DAYS = [3, 5, 7];
+
 export interface InvoicePeriod {
   start: number;
   end: number;
@@ -147,7 +150,13 @@ export function createSubscriptionInvoice(em: Emulator, sub: StripeObject, perio
 }
 
 function markPaid(em: Emulator, invoice: StripeObject, req: RequestInfo | null): void {
-  Object.assign(invoice, { status: 'paid', amount_paid: invoice.amount_due, amount_remaining: 0, attempted: true });
+  Object.assign(invoice, {
+    status: 'paid',
+    amount_paid: invoice.amount_due,
+    amount_remaining: 0,
+    attempted: true,
+    next_payment_attempt: null,
+  });
   invoice.status_transitions.paid_at = em.nowSec();
   for (const p of invoice.payments.data)
     Object.assign(p, {
@@ -176,6 +185,9 @@ export function attemptInvoicePayment(
 export function recordPaymentFailure(em: Emulator, invoice: StripeObject, req: RequestInfo | null): void {
   invoice.attempt_count += 1;
   invoice.attempted = true;
+  // Renewals are retried on Stripe's default schedule; a test clock runs the retries as it passes them.
+  const retryInDays = invoice.billing_reason === 'subscription_cycle' ? RETRY_DAYS[invoice.attempt_count - 1] : undefined;
+  invoice.next_payment_attempt = retryInDays ? em.nowSec() + retryInDays * 86400 : null;
   em.emit('invoice.payment_failed', invoice, req);
   subscriptionAfterPayment(em, invoice, false, req);
 }
@@ -184,6 +196,12 @@ function subscriptionAfterPayment(em: Emulator, invoice: StripeObject, paid: boo
   const sub = em.store.get(invoice.subscription);
   if (!sub) return;
   const before = structuredClone(sub);
+  if (!paid && invoice.billing_reason === 'subscription_cycle' && invoice.next_payment_attempt === null && sub.status !== 'canceled') {
+    Object.assign(sub, { status: 'canceled', canceled_at: em.nowSec(), ended_at: em.nowSec() });
+    sub.cancellation_details = { comment: null, feedback: null, reason: 'payment_failed' };
+    em.emit('customer.subscription.deleted', sub, req, { status: before.status });
+    return;
+  }
   if (paid && ['incomplete', 'past_due', 'unpaid', 'trialing'].includes(sub.status)) sub.status = 'active';
   if (!paid && invoice.billing_reason === 'subscription_cycle' && ['active', 'trialing'].includes(sub.status)) sub.status = 'past_due';
   if (paid && pmId && sub.payment_settings.save_default_payment_method === 'on_subscription') sub.default_payment_method = pmId;

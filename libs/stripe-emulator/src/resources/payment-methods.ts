@@ -158,7 +158,7 @@ export function registerPaymentMethods(router: Router, em: Emulator): void {
     return pm;
   });
 
-  const list = (customer: unknown, params: Record<string, any>, url: string) => {
+  const list = (customer: unknown, params: Params, url: string) => {
     const type = params.type;
     const items = em.store.list('payment_method', (pm) => (!customer || pm.customer === customer) && (!type || pm.type === type));
     return paginate(items, params, url);

@@ -2,13 +2,13 @@ import { Emulator } from '../core/emulator';
 import { StripeApiError, invalid } from '../core/errors';
 import { newId } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
-import { int, mergeMetadata, oneOf } from '../core/params';
+import { Params, int, mergeMetadata, oneOf } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject } from '../core/store';
 import { testCardOf } from './payment-methods';
 import { formatAmount } from './test-cards';
 
-function findCharge(em: Emulator, params: Record<string, any>): StripeObject {
+function findCharge(em: Emulator, params: Params): StripeObject {
   if (params.charge) return em.store.find(params.charge, 'charge', 'charge');
   if (!params.payment_intent) {
     throw new StripeApiError(400, 'One of the following params should be provided for this request: payment_intent or charge.', {
@@ -48,7 +48,7 @@ export function settleRefund(em: Emulator, refund: StripeObject): StripeObject {
   return refund;
 }
 
-function createRefund(em: Emulator, params: Record<string, any>, req: RequestInfo): StripeObject {
+function createRefund(em: Emulator, params: Params, req: RequestInfo): StripeObject {
   const charge = findCharge(em, params);
   const remaining = charge.amount_captured - charge.amount_refunded;
   if (remaining <= 0) {

@@ -19,7 +19,7 @@ export function addInterval(fromSec: number, interval: string, count: number): n
   return Math.floor(d.getTime() / 1000);
 }
 
-function billingPm(em: Emulator, sub: StripeObject): string | null {
+export function billingPm(em: Emulator, sub: StripeObject): string | null {
   return sub.default_payment_method ?? em.store.get(sub.customer)?.invoice_settings?.default_payment_method ?? null;
 }
 
@@ -221,7 +221,7 @@ export function advanceSubscription(em: Emulator, subId: string, outcome?: strin
 
 export function registerSubscriptions(router: Router, em: Emulator): void {
   router.add('POST', '/v1/subscriptions', ({ params, req }) => {
-    return createSubscription(em, params, req);
+    return em.atTime(em.clockTimeOf(params.customer), () => createSubscription(em, params, req));
   });
 
   router.add('GET', '/v1/subscriptions/:id', ({ path }) => {
