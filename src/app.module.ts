@@ -13,6 +13,8 @@ import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { EventsModule } from './events/events.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { PaymentMethodsModule } from './payment-methods/payment-methods.module';
+import { SetupIntentsModule } from './setup-intents/setup-intents.module';
 
 @Module({})
 export class AppModule {
@@ -34,6 +36,8 @@ export class AppModule {
         SubscriptionsModule,
         EventsModule,
         NotificationsModule,
+        PaymentMethodsModule,
+        SetupIntentsModule,
       ],
     };
   }

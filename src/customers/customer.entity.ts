@@ -26,6 +26,10 @@ export class CustomerEntity {
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   metadata: Record<string, string>;
 
+  /** Stripe's invoice_settings.default_payment_method (pm_...): charged off-session and by subscriptions. */
+  @Column({ name: 'default_payment_method', type: 'text', nullable: true })
+  defaultPaymentMethod: string | null;
+
   /** `created` of the last Stripe event applied (older events are ignored). */
   @Column({ name: 'stripe_event_created', type: 'bigint', nullable: true, transformer: bigintAsNumber })
   stripeEventCreated: number | null;

@@ -5,6 +5,11 @@ import { callerMetadata } from '../payments/stripe-metadata';
 import { CustomerEntity } from './customer.entity';
 import { toCustomerResponse } from './dto/customer.response';
 
+function defaultPaymentMethodOf(customer: Stripe.Customer): string | null {
+  const pm = customer.invoice_settings?.default_payment_method;
+  return typeof pm === 'string' ? pm : (pm?.id ?? null);
+}
+
 type StripeCustomer = Stripe.Customer | Stripe.DeletedCustomer;
 const isDeleted = (c: StripeCustomer): c is Stripe.DeletedCustomer => 'deleted' in c && !!c.deleted;
 
@@ -33,6 +38,7 @@ export function customerMirror(stripe: Stripe): MirrorDeclaration<StripeCustomer
             phone: c.phone ?? null,
             description: c.description ?? null,
             metadata: callerMetadata(c.metadata),
+            default_payment_method: defaultPaymentMethodOf(c),
           },
     jsonColumns: ['metadata'],
     keepWhenNull: ['email'],

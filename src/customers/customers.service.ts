@@ -80,6 +80,7 @@ export class CustomersService {
       phone: dto.phone,
       description: dto.description,
       metadata: dto.metadata,
+      invoice_settings: dto.defaultPaymentMethod ? { default_payment_method: dto.defaultPaymentMethod } : undefined,
     });
     await this.applyStripeCustomer(updated);
     return this.get(id);

@@ -9,6 +9,7 @@ import { WebhookPayloadJson1796100000000 } from './migrations/1796100000000-webh
 import { DomainEvents1796200000000 } from './migrations/1796200000000-domain-events';
 import { IdempotencyResponseText1796300000000 } from './migrations/1796300000000-idempotency-response-text';
 import { Notifications1796500000000 } from './migrations/1796500000000-notifications';
+import { SavedPaymentMethods1796800000000 } from './migrations/1796800000000-saved-payment-methods';
 
 // Listed explicitly rather than globbed, so the same list works compiled, under Jest and in the CLI.
 // `npm run migration:generate -- src/database/migrations/<name>` writes a new file: add it here.
@@ -24,4 +25,5 @@ export const migrations = [
   DomainEvents1796200000000,
   IdempotencyResponseText1796300000000,
   Notifications1796500000000,
+  SavedPaymentMethods1796800000000,
 ];

@@ -38,7 +38,14 @@ export function paymentState(intent: Stripe.PaymentIntent): PaymentState {
     captureMethod: intent.capture_method === 'manual' ? 'manual' : 'automatic',
     clientSecret: intent.client_secret ?? null,
     nextAction: (intent.next_action as unknown as Record<string, unknown>) ?? null,
-    lastPaymentError: error ? { code: error.code ?? null, declineCode: error.decline_code ?? null, message: error.message ?? null } : null,
+    lastPaymentError: error
+      ? {
+          code: error.code ?? null,
+          declineCode: error.decline_code ?? null,
+          message: error.message ?? null,
+          paymentMethod: error.payment_method?.id ?? null,
+        }
+      : null,
     description: intent.description ?? null,
     receiptEmail: intent.receipt_email ?? null,
     metadata: callerMetadata(intent.metadata),

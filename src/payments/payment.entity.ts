@@ -18,6 +18,8 @@ export interface LastPaymentError {
   code: string | null;
   declineCode: string | null;
   message: string | null;
+  /** The card that failed (pm_...): after an off-session authentication_required, confirm it again on-session. Absent on rows written before #13. */
+  paymentMethod?: string | null;
 }
 
 @Entity('payments')

@@ -35,9 +35,16 @@ export class PaymentsService {
   /** `id` is the operation id: a retry with the same Idempotency-Key reuses the Stripe key and converges on one row. */
   async create(id: string, dto: CreatePaymentDto): Promise<PaymentEntity> {
     const customer = dto.customerId ? await this.customers.getActive(dto.customerId) : null;
-    if (dto.confirm && !dto.paymentMethod) {
-      throw new ProblemException(400, 'validation_failed', 'confirm needs a paymentMethod.', {
-        errors: [{ field: 'paymentMethod', message: 'is required when confirm is true' }],
+    if (dto.offSession && (!dto.confirm || !customer)) {
+      throw new ProblemException(400, 'validation_failed', 'offSession needs confirm and a customerId.', {
+        errors: [{ field: dto.confirm ? 'customerId' : 'confirm', message: 'is required when offSession is true' }],
+      });
+    }
+    const paymentMethod = dto.paymentMethod ?? (dto.offSession ? customer?.defaultPaymentMethod : undefined) ?? undefined;
+    if (dto.confirm && !paymentMethod) {
+      const message = dto.offSession ? 'is required: the customer has no default payment method' : 'is required when confirm is true';
+      throw new ProblemException(400, 'validation_failed', `confirm needs a paymentMethod.`, {
+        errors: [{ field: 'paymentMethod', message }],
       });
     }
     try {
@@ -46,7 +53,8 @@ export class PaymentsService {
           amount: dto.amount,
           currency: dto.currency,
           customer: customer?.stripeCustomerId,
-          payment_method: dto.paymentMethod,
+          payment_method: paymentMethod,
+          off_session: dto.offSession,
           // Without a return URL only methods that need no redirect can work (cards, 3-D Secure included).
           automatic_payment_methods: dto.returnUrl ? undefined : { enabled: true, allow_redirects: 'never' },
           confirm: dto.confirm,
@@ -83,7 +91,9 @@ export class PaymentsService {
   async confirm(id: string, operationId: string, dto: ConfirmPaymentDto): Promise<PaymentEntity> {
     const payment = await this.get(id);
     this.assertStatus(payment, CONFIRMABLE, 'confirmed');
-    if (payment.status === 'requires_payment_method' && !dto.paymentMethod) {
+    // Bringing the customer back after an off-session decline: the card that needed them is retried on-session.
+    const paymentMethod = dto.paymentMethod ?? payment.lastPaymentError?.paymentMethod ?? undefined;
+    if (payment.status === 'requires_payment_method' && !paymentMethod) {
       throw new ProblemException(400, 'validation_failed', 'This payment has no payment method yet.', {
         errors: [{ field: 'paymentMethod', message: 'is required' }],
       });
@@ -91,7 +101,7 @@ export class PaymentsService {
     try {
       const intent = await this.stripe.paymentIntents.confirm(
         payment.stripePaymentIntentId,
-        { payment_method: dto.paymentMethod, return_url: dto.returnUrl },
+        { payment_method: paymentMethod, return_url: dto.returnUrl },
         { idempotencyKey: `payments.confirm:${id}:${operationId}` },
       );
       return await this.upsert(id, payment.customerId, intent, stripeAnswerTime(intent), payment);

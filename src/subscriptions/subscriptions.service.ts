@@ -39,8 +39,8 @@ export class SubscriptionsService {
   /**
    * `id` is the operation id: a retry with the same Idempotency-Key reuses the Stripe key, so Stripe
    * answers with the same subscription and the insert converges on the same row.
-   * Without a payment method the first invoice waits for the front end (default_incomplete + client
-   * secret); with one it is charged at once (allow_incomplete: a decline answers incomplete, not an error).
+   * Without a payment method (given, or the customer's default) the first invoice waits for the front end
+   * (default_incomplete + client secret); with one it is charged at once (allow_incomplete: a decline answers incomplete, not an error).
    */
   async create(id: string, dto: CreateSubscriptionDto): Promise<SubscriptionEntity> {
     const customer = await this.customers.get(dto.customerId);
@@ -50,7 +50,8 @@ export class SubscriptionsService {
         customer: customer.stripeCustomerId,
         items: [{ price: dto.priceId, quantity: dto.quantity ?? 1 }],
         default_payment_method: dto.paymentMethod,
-        payment_behavior: dto.paymentMethod ? 'allow_incomplete' : 'default_incomplete',
+        // A customer's saved default card is charged at once too, with no client secret involved.
+        payment_behavior: dto.paymentMethod || customer.defaultPaymentMethod ? 'allow_incomplete' : 'default_incomplete',
         // The card the customer confirms the first invoice with pays the renewals too.
         payment_settings: { save_default_payment_method: 'on_subscription' },
         trial_period_days: dto.trialPeriodDays,

@@ -8,6 +8,8 @@ import { CustomersService } from '../customers/customers.service';
 import { PaymentsService } from '../payments/payments.service';
 import { RefundsService } from '../refunds/refunds.service';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import { PaymentMethodsService } from '../payment-methods/payment-methods.service';
+import { SetupIntentsService } from '../setup-intents/setup-intents.service';
 import type { StripeEventEnvelope } from './stripe-event';
 
 export interface DispatchOutcome {
@@ -29,6 +31,8 @@ export class WebhookDispatcher {
     private readonly payments: PaymentsService,
     private readonly refunds: RefundsService,
     private readonly subscriptions: SubscriptionsService,
+    private readonly paymentMethods: PaymentMethodsService,
+    private readonly setupIntents: SetupIntentsService,
     config: ConfigService<AppConfig, true>,
   ) {
     this.adoptAfterSeconds = config.get('webhooks.adoptAfterSeconds', { infer: true });
@@ -86,6 +90,25 @@ export class WebhookDispatcher {
       case 'invoice.voided':
       case 'invoice.marked_uncollectible':
         return { result: await this.subscriptions.applyStripeInvoice(object as Stripe.Invoice, opts) };
+
+      case 'setup_intent.created':
+      case 'setup_intent.requires_action':
+      case 'setup_intent.succeeded':
+      case 'setup_intent.setup_failed':
+      case 'setup_intent.canceled':
+        return { result: await this.setupIntents.applyStripeSetupIntent(object as Stripe.SetupIntent, opts) };
+
+      case 'payment_method.attached':
+      case 'payment_method.updated':
+      case 'payment_method.automatically_updated':
+      case 'payment_method.detached':
+        return {
+          result: await this.paymentMethods.applyStripePaymentMethod(
+            object as Stripe.PaymentMethod,
+            opts,
+            event.type === 'payment_method.detached',
+          ),
+        };
 
       default:
         return { result: 'unhandled' };

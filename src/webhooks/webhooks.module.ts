@@ -7,6 +7,8 @@ import { CustomersModule } from '../customers/customers.module';
 import { PaymentsModule } from '../payments/payments.module';
 import { RefundsModule } from '../refunds/refunds.module';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
+import { PaymentMethodsModule } from '../payment-methods/payment-methods.module';
+import { SetupIntentsModule } from '../setup-intents/setup-intents.module';
 import { StripeSignatureGuard } from './stripe-signature.guard';
 import { StripeWebhookController } from './stripe-webhook.controller';
 import { WEBHOOK_STRIPE_CONTEXT, WebhookStripeContext } from './webhook-context';
@@ -43,7 +45,15 @@ import { WebhookWorker } from './webhook-worker.service';
  * turn into 'stale' (no second effect; amountRefunded is recomputed from refunds, never incremented).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([WebhookEventEntity]), CustomersModule, PaymentsModule, RefundsModule, SubscriptionsModule],
+  imports: [
+    TypeOrmModule.forFeature([WebhookEventEntity]),
+    CustomersModule,
+    PaymentsModule,
+    RefundsModule,
+    SubscriptionsModule,
+    PaymentMethodsModule,
+    SetupIntentsModule,
+  ],
   controllers: [StripeWebhookController, WebhookEventsController],
   providers: [
     {

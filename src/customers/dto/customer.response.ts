@@ -25,6 +25,14 @@ export class CustomerResponse {
 
   @ApiProperty({
     type: String,
+    nullable: true,
+    example: 'pm_1QzX1aB2cD3eF4g',
+    description: 'The saved card charged off-session and by subscriptions (see /v1/customers/{id}/payment-methods)',
+  })
+  defaultPaymentMethod: string | null;
+
+  @ApiProperty({
+    type: String,
     format: 'date-time',
     nullable: true,
     example: null,
@@ -48,6 +56,7 @@ export function toCustomerResponse(c: CustomerEntity): CustomerResponse {
     phone: c.phone,
     description: c.description,
     metadata: c.metadata,
+    defaultPaymentMethod: c.defaultPaymentMethod,
     deletedAt: c.deletedAt?.toISOString() ?? null,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),

@@ -47,6 +47,15 @@ export class CreatePaymentDto {
   @IsBoolean()
   confirm?: boolean;
 
+  @ApiPropertyOptional({
+    example: false,
+    description:
+      "Charge while the customer is away (with confirm and customerId); without paymentMethod, the customer's default card. A card needing authentication answers 402 authentication_required",
+  })
+  @IsOptional()
+  @IsBoolean()
+  offSession?: boolean;
+
   @ApiPropertyOptional({ enum: ['automatic', 'manual'], default: 'automatic', description: 'manual: authorize now, capture later' })
   @IsOptional()
   @IsIn(['automatic', 'manual'])

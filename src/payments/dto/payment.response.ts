@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { camelizeKeys } from '../../common/http/camelize';
 import type { PaymentEntity } from '../payment.entity';
 import { PAYMENT_STATUSES } from '../payment.entity';
 
@@ -11,6 +12,14 @@ export class LastPaymentErrorResponse {
 
   @ApiProperty({ type: String, nullable: true, example: 'Your card has insufficient funds.' })
   message: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'pm_1QzX1aB2cD3eF4g',
+    description: 'The card that failed; confirming without paymentMethod retries it (with returnUrl: on-session, 3-D Secure)',
+  })
+  paymentMethod?: string | null;
 }
 
 export class PaymentResponse {
@@ -78,14 +87,6 @@ export class PaymentResponse {
 
   @ApiProperty({ format: 'date-time' })
   updatedAt: string;
-}
-
-const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
-function camelizeKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(camelizeKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [camel(k), camelizeKeys(v)]));
 }
 
 export function toPaymentResponse(p: PaymentEntity): PaymentResponse {
