@@ -26,6 +26,16 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'warn' },
   },
   {
+    // The checkout page's script runs in the browser, as plain JavaScript (no bundler).
+    files: ['src/checkout/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'history', 'fetch', 'URLSearchParams', 'setTimeout', 'Intl'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['libs/stripe-emulator/src/cli.ts', 'bench/**/*.ts', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },

@@ -42,6 +42,14 @@ const shared = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
 };
 
+// Browser tests need a Chromium (.ci/run installs Debian's); without one they are left out, said in one line.
+const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const browserTests = [];
+if (!require('node:fs').existsSync(chromium)) {
+  browserTests.push('<rootDir>/test/checkout-browser.e2e-spec.ts');
+  console.log(`Browser tests NOT run: no Chromium at ${chromium} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
+}
+
 /** @type {import('jest').Config} */
 module.exports = {
   // E2E tests boot real processes and databases; Jest reads this from the global config only.
@@ -52,6 +60,7 @@ module.exports = {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/{test,libs}/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...browserTests],
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
       globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
     },

@@ -15,6 +15,7 @@ import { EventsModule } from './events/events.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PaymentMethodsModule } from './payment-methods/payment-methods.module';
 import { SetupIntentsModule } from './setup-intents/setup-intents.module';
+import { CheckoutModule } from './checkout/checkout.module';
 
 @Module({})
 export class AppModule {
@@ -38,6 +39,7 @@ export class AppModule {
         NotificationsModule,
         PaymentMethodsModule,
         SetupIntentsModule,
+        CheckoutModule.register(config.checkout.pageEnabled),
       ],
     };
   }

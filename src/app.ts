@@ -3,6 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
 import { ApiKeyAuth, registerApiKeyAuth } from './common/auth/api-key-auth';
@@ -52,8 +53,20 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   registerApiKeyAuth(fastify, app.get(ApiKeyAuth));
   useJsonBodyParser(app, BODY_LIMIT);
   setupSwagger(app);
+  if (config.checkout.pageEnabled) serveCheckoutPage(app);
   await app.init();
   return app;
+}
+
+/** The checkout page's static files (CHECKOUT_PAGE_ENABLED); its demo routes live in src/checkout. */
+function serveCheckoutPage(app: NestFastifyApplication) {
+  app.useStaticAssets({
+    root: join(__dirname, 'checkout', 'public'),
+    prefix: '/checkout/',
+    // Swagger's UI registers @fastify/static too: only one registration may decorate the reply.
+    decorateReply: false,
+    index: ['index.html'],
+  });
 }
 
 function setupSwagger(app: NestFastifyApplication) {

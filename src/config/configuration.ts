@@ -47,6 +47,10 @@ export interface AppConfig {
     /** Age (s, by the Stripe object's `created`) after which an object carrying our id but no row is adopted. */
     adoptAfterSeconds: number;
   };
+  checkout: {
+    /** Serves /checkout and its demo routes (default: on in the sandbox, off with real Stripe keys). */
+    pageEnabled: boolean;
+  };
   reconciliation: {
     /** 0 turns the periodic job off (POST /v1/admin/reconcile still works). */
     intervalSeconds: number;
@@ -124,6 +128,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       notYetDeadlineSeconds: env.WEBHOOK_NOT_YET_DEADLINE_SECONDS,
       adoptAfterSeconds: env.WEBHOOK_ADOPT_AFTER_SECONDS,
     },
+    checkout: { pageEnabled: env.CHECKOUT_PAGE_ENABLED ?? !env.STRIPE_SECRET_KEY },
     reconciliation: {
       intervalSeconds: env.RECONCILE_INTERVAL_SECONDS,
       stuckAfterSeconds: env.RECONCILE_STUCK_AFTER_SECONDS,

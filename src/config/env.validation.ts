@@ -110,6 +110,11 @@ export class EnvironmentVariables {
   @IntegerBetween(1, 3600)
   STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300;
 
+  @Transform((params) => toBool({ value: blankToUndefined(params) }))
+  @IsOptional()
+  @IsBoolean({ message: 'CHECKOUT_PAGE_ENABLED must be true or false' })
+  CHECKOUT_PAGE_ENABLED?: boolean;
+
   @Transform(toBool)
   @IsBoolean({ message: 'WEBHOOK_WORKER_ENABLED must be true or false' })
   WEBHOOK_WORKER_ENABLED = true;

@@ -68,6 +68,9 @@ export class PaymentMethodsService {
       if (!(error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'payment_method_unexpected_state')) throw error;
     }
     await this.markDetached(paymentMethodId, null);
+    // Stripe dropped it as the default too: its fresh answer outranks any older customer.updated still in flight.
+    const customer = await this.customers.get(customerId);
+    await this.customers.applyStripeCustomer(await this.stripe.customers.retrieve(customer.stripeCustomerId));
   }
 
   /** Stores a PaymentMethod Stripe just returned to our own call (a SetupIntent that succeeded). */

@@ -55,6 +55,7 @@ export class PaymentsService {
           customer: customer?.stripeCustomerId,
           payment_method: paymentMethod,
           off_session: dto.offSession,
+          setup_future_usage: dto.setupFutureUsage,
           // Without a return URL only methods that need no redirect can work (cards, 3-D Secure included).
           automatic_payment_methods: dto.returnUrl ? undefined : { enabled: true, allow_redirects: 'never' },
           confirm: dto.confirm,

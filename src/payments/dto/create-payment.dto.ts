@@ -56,6 +56,15 @@ export class CreatePaymentDto {
   @IsBoolean()
   offSession?: boolean;
 
+  @ApiPropertyOptional({
+    enum: ['off_session', 'on_session'],
+    description:
+      "Save the card to the customer once the payment succeeds (Stripe's setup_future_usage); off_session allows later charges without them",
+  })
+  @IsOptional()
+  @IsIn(['off_session', 'on_session'])
+  setupFutureUsage?: 'off_session' | 'on_session';
+
   @ApiPropertyOptional({ enum: ['automatic', 'manual'], default: 'automatic', description: 'manual: authorize now, capture later' })
   @IsOptional()
   @IsIn(['automatic', 'manual'])

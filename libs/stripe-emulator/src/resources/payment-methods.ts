@@ -155,6 +155,13 @@ export function registerPaymentMethods(router: Router, em: Emulator): void {
     const before = structuredClone(pm);
     pm.customer = null;
     em.emit('payment_method.detached', pm, req, { customer: before.customer });
+    // A detached card stops being the customer's default, as at Stripe.
+    const customer = em.store.get(before.customer);
+    if (customer?.invoice_settings?.default_payment_method === pm.id) {
+      const previous = structuredClone(customer);
+      customer.invoice_settings.default_payment_method = null;
+      em.emitUpdate('customer.updated', previous, customer, req);
+    }
     return pm;
   });
 
