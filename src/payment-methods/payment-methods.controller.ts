@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { RequiredScope } from '../common/auth/required-scope.decorator';
 import { ApiEndpoint } from '../common/http/api-endpoint.decorator';
 import { Page, PageDto } from '../common/http/pagination';
 import { ListPaymentMethodsQuery, PaymentMethodResponse, toPaymentMethodResponse } from './dto/payment-method.response';
@@ -12,6 +13,7 @@ const PaymentMethodPage = PageDto(PaymentMethodResponse);
 export class PaymentMethodsController {
   constructor(private readonly methods: PaymentMethodsService) {}
 
+  @RequiredScope('read')
   @Get()
   @ApiEndpoint({
     summary: "A customer's saved payment methods, newest first (brand, last4, expiry only), with the default marked",
@@ -26,6 +28,7 @@ export class PaymentMethodsController {
     return { ...page, data: page.data.map((pm) => toPaymentMethodResponse(pm, defaultId)) };
   }
 
+  @RequiredScope('write')
   @Delete(':paymentMethodId')
   @ApiEndpoint({
     summary: 'Detach a saved payment method from the customer (at Stripe and here); it can no longer be charged',

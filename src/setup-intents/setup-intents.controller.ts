@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { RequiredScope } from '../common/auth/required-scope.decorator';
 import { ApiEndpoint } from '../common/http/api-endpoint.decorator';
 import { OperationId } from '../common/idempotency/operation-id.decorator';
 import { GetPaymentQuery } from '../payments/dto/payment-actions.dto';
@@ -13,6 +14,7 @@ const STRIPE_ERRORS = [402, 404, 409, 422, 429, 502];
 export class SetupIntentsController {
   constructor(private readonly intents: SetupIntentsService) {}
 
+  @RequiredScope('write')
   @Post()
   @ApiEndpoint({
     summary: 'Save a card for later charges (a Stripe SetupIntent), optionally confirming it at once',
@@ -27,6 +29,7 @@ export class SetupIntentsController {
     return toSetupIntentResponse(await this.intents.create(operationId, dto));
   }
 
+  @RequiredScope('read')
   @Get(':id')
   @ApiEndpoint({
     summary: 'Get a setup intent as stored here; ?sync=true refreshes it from Stripe first',
@@ -38,6 +41,7 @@ export class SetupIntentsController {
     return toSetupIntentResponse(await this.intents.get(id));
   }
 
+  @RequiredScope('write')
   @Post(':id/confirm')
   @ApiEndpoint({
     summary: 'Confirm a setup intent (may need 3-D Secure)',
@@ -53,6 +57,7 @@ export class SetupIntentsController {
     return toSetupIntentResponse(await this.intents.confirm(id, operationId, dto));
   }
 
+  @RequiredScope('write')
   @Post(':id/cancel')
   @ApiEndpoint({
     summary: 'Cancel a setup intent that is not succeeded or canceled yet',
