@@ -71,9 +71,13 @@ describe('Wire protocol, lists and auth', () => {
     expect(deleted).toEqual({ id: customer.id, object: 'customer', deleted: true });
     expect(await h.stripe.customers.retrieve(customer.id)).toMatchObject({ id: customer.id, deleted: true });
     const events = (await h.stripe.events.list({ type: 'customer.*' })).data.map((e) => e.type);
-    expect(events).toEqual(['customer.deleted', 'customer.updated', 'customer.created']);
-    const updatedEvent = (await h.stripe.events.list({ type: 'customer.updated' })).data[0];
+    // Detaching the default card unsets it (a second customer.updated), as at Stripe.
+    expect(events).toEqual(['customer.deleted', 'customer.updated', 'customer.updated', 'customer.created']);
+    const [unsetDefault, updatedEvent] = (await h.stripe.events.list({ type: 'customer.updated' })).data;
     expect(updatedEvent.data.previous_attributes).toEqual({ name: null, metadata: { a: '1', b: '2' } });
+    expect(unsetDefault.data.previous_attributes).toEqual({
+      invoice_settings: expect.objectContaining({ default_payment_method: pms.data[0].id }),
+    });
     expect((await h.stripe.events.list({ types: ['payment_method.attached', 'payment_method.detached'] })).data).toHaveLength(2);
     const metaErr = await h.stripe.customers.create({ metadata: { ['k'.repeat(41)]: 'v' } }).catch((e) => e);
     expect(metaErr.statusCode).toBe(400);
