@@ -64,10 +64,12 @@ describe('apply* (stripe-sync contract): out-of-order, duplicate and foreign obj
 
   it('same second: the status later in the normal order wins; events not newer than our own fresh answer are skipped', async () => {
     const p = await createPayment();
-    // Our own create wrote a fresh answer at about now(): an event of that second is older news.
-    expect(await payments.applyStripePaymentIntent(intentOf(p, { status: 'requires_confirmation' }), { eventCreated: now() - 1 })).toBe(
-      'stale',
-    );
+    // Our own create stored Stripe's answer time (its Date header, which can lag the local clock by a second):
+    // an event older than that answer is older news. Read it rather than guess it from the local clock.
+    const [{ synced }] = await query<{ synced: string }>(t.db.url, `SELECT stripe_synced_at AS synced FROM payments WHERE id = $1`, [p.id]);
+    expect(
+      await payments.applyStripePaymentIntent(intentOf(p, { status: 'requires_confirmation' }), { eventCreated: Number(synced) - 1 }),
+    ).toBe('stale');
     const t0 = now() + 20;
     expect(
       await payments.applyStripePaymentIntent(intentOf(p, { status: 'requires_capture', amount_capturable: 1000 }), { eventCreated: t0 }),
