@@ -6,7 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
+import rateLimit from '@fastify/rate-limit';
 import { ApiKeyAuth, registerApiKeyAuth } from './common/auth/api-key-auth';
+import { RateLimits } from './common/auth/rate-limits';
+import { SnapshotLocalStore } from './common/auth/snapshot-store';
 import { registerInputChecks } from './common/http/input-checks';
 import { useJsonBodyParser } from './common/http/json-body';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
@@ -34,6 +37,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: BODY_LIMIT,
+    trustProxy: config.http.trustProxy,
+    // A slow client (headers or body dribbled in) gets 408 and a closed socket, never a held connection.
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    // Node checks those timeouts only every connectionsCheckingInterval (30 s by default): check each second.
+    http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: 1000 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
@@ -50,7 +59,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
-  registerApiKeyAuth(fastify, app.get(ApiKeyAuth));
+  // Counting only (createRateLimit): which requests count is decided by the API-key hook and the webhook guard.
+  await app.register(rateLimit, { global: false, store: SnapshotLocalStore });
+  registerApiKeyAuth(fastify, app.get(ApiKeyAuth), app.get(RateLimits));
   useJsonBodyParser(app, BODY_LIMIT);
   setupSwagger(app);
   if (config.checkout.pageEnabled) serveCheckoutPage(app);

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { ApiKeyAuth } from './auth/api-key-auth';
 import { MeController } from './auth/me.controller';
+import { RateLimits } from './auth/rate-limits';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
 import { createValidationPipe } from './validation';
 
@@ -13,7 +14,12 @@ import { createValidationPipe } from './validation';
 @Module({
   imports: [DiscoveryModule],
   controllers: [MeController],
-  providers: [ApiKeyAuth, { provide: APP_FILTER, useClass: ProblemDetailsFilter }, { provide: APP_PIPE, useFactory: createValidationPipe }],
-  exports: [ApiKeyAuth],
+  providers: [
+    ApiKeyAuth,
+    RateLimits,
+    { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+    { provide: APP_PIPE, useFactory: createValidationPipe },
+  ],
+  exports: [ApiKeyAuth, RateLimits],
 })
 export class CommonModule {}

@@ -19,6 +19,16 @@ export interface AppConfig {
     /** Set when API_KEYS was unset outside production: printed once at boot so a newcomer can try the API. */
     generatedApiKey?: ApiKey;
   };
+  http: {
+    /** Whole request receipt (headers and body); 408 and closed after it. */
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    /** Fastify's trustProxy: which proxies' X-Forwarded-For gives the client IP (rate limits are per client IP). */
+    trustProxy: boolean | string;
+    perKeyPerSecond: number;
+    failedAuthPerMinute: number;
+  };
   database: {
     url?: string;
     /** Where the embedded PostgreSQL keeps its data when DATABASE_URL is unset (never in production). */
@@ -87,6 +97,10 @@ function parseApiKeys(env: EnvironmentVariables): Pick<AppConfig['app'], 'apiKey
   };
 }
 
+function parseTrustProxy(value?: string): boolean | string {
+  return !value || value === 'false' ? false : value === 'true' ? true : value;
+}
+
 const list = (value?: string) =>
   value
     ? value
@@ -101,6 +115,15 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
   const embeddedDir = env.EMBEDDED_DATABASE_DIR ?? `.data/postgres-${env.PORT}`;
   return {
     app: { env: env.NODE_ENV, port: env.PORT, host: env.HOST, logLevel: env.LOG_LEVEL, ...parseApiKeys(env) },
+    http: {
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      // Node refuses a headers timeout above the request timeout.
+      headersTimeoutMs: Math.min(env.HTTP_HEADERS_TIMEOUT_SECONDS, env.HTTP_REQUEST_TIMEOUT_SECONDS) * 1000,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      perKeyPerSecond: env.RATE_LIMIT_PER_KEY_PER_SECOND,
+      failedAuthPerMinute: env.RATE_LIMIT_FAILED_AUTH_PER_MINUTE,
+    },
     database: {
       url: env.DATABASE_URL,
       embeddedDir,

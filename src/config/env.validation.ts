@@ -48,6 +48,29 @@ export class EnvironmentVariables {
   @IsString()
   HOST = '0.0.0.0';
 
+  // HTTP bounds and budgets (issue #11): see .env.example.
+  @IntegerBetween(1, 3600)
+  HTTP_REQUEST_TIMEOUT_SECONDS = 30;
+
+  @IntegerBetween(1, 3600)
+  HTTP_HEADERS_TIMEOUT_SECONDS = 10;
+
+  @IntegerBetween(1, 3600)
+  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS = 72;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^(true|false|[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*)$/, {
+    message: 'TRUST_PROXY must be true, false, or comma-separated proxy addresses/CIDRs',
+  })
+  TRUST_PROXY?: string;
+
+  @IntegerBetween(1, 1000000)
+  RATE_LIMIT_PER_KEY_PER_SECOND = 100;
+
+  @IntegerBetween(1, 1000000)
+  RATE_LIMIT_FAILED_AUTH_PER_MINUTE = 20;
+
   @Transform(blankToUndefined)
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// connection URL' })

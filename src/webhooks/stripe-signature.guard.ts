@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/configuration';
+import { RateLimits } from '../common/auth/rate-limits';
 import { ProblemException } from '../common/errors/problem';
 import { verifyStripeSignature } from './stripe-signature';
 import { WEBHOOK_STRIPE_CONTEXT, WebhookStripeContext } from './webhook-context';
@@ -14,12 +15,15 @@ export class StripeSignatureGuard implements CanActivate {
   constructor(
     @Inject(WEBHOOK_STRIPE_CONTEXT) private readonly stripe: WebhookStripeContext,
     config: ConfigService<AppConfig, true>,
+    private readonly limits: RateLimits,
   ) {
     this.toleranceSeconds = config.get('webhooks.toleranceSeconds', { infer: true });
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { rawBody?: Buffer }>();
+    // Signature failures count against the client IP like failed API-key authentications.
+    await this.limits.assertNotLockedOut(request);
     const rawBody = request.rawBody;
     const failure = rawBody
       ? verifyStripeSignature(request.headers['stripe-signature'], rawBody, {
@@ -28,6 +32,7 @@ export class StripeSignatureGuard implements CanActivate {
         })
       : 'missing_body';
     if (failure) {
+      await this.limits.countFailure(request);
       // One code for every failure: the caller learns nothing about which check it passed.
       throw new ProblemException(
         400,

@@ -6,6 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AppConfig } from '../../config/configuration';
 import { ProblemException } from '../errors/problem';
 import { sendProblem } from '../errors/problem-details.filter';
+import { RateLimits } from './rate-limits';
 import type { AccessRequirement } from './required-scope.decorator';
 import { buildRouteTable, lookupRoute, RouteTable } from './route-table';
 import type { Scope } from './scopes';
@@ -72,35 +73,41 @@ export class ApiKeyAuth implements OnModuleInit {
 /**
  * Checks the API key and the route's scope in Fastify's onRequest hook: when the headers have arrived
  * and before any byte of the body is read, so an unauthenticated request costs no body read or parse,
- * whatever Content-Length it declares.
+ * whatever Content-Length it declares. Failed authentications are counted per client IP (a locked-out
+ * IP gets 429 whatever key it sends, so guessing stays blind), requests per API key.
  */
-export function registerApiKeyAuth(fastify: FastifyInstance, auth: ApiKeyAuth): void {
+export function registerApiKeyAuth(fastify: FastifyInstance, auth: ApiKeyAuth, limits: RateLimits): void {
   const logger = new Logger('Auth');
   fastify.addHook('onRoute', ({ method, url }) => {
     for (const m of [method].flat()) auth.registered.push({ method: m, url });
   });
-  fastify.addHook('onRequest', (request: AuthenticatedRequest, reply: FastifyReply, done: () => void) => {
+  fastify.addHook('onRequest', async (request: AuthenticatedRequest, reply: FastifyReply) => {
     const requirement = auth.requirementOf(request.method, request.routeOptions.url);
-    if (!requirement || 'public' in requirement) return done();
-    const identity = auth.identify(request.headers.authorization);
-    if (!identity) {
-      const error = new ProblemException(
-        401,
-        'unauthorized',
-        'Send a valid API key as "Authorization: Bearer <key>".',
-        {},
-        { 'WWW-Authenticate': 'Bearer' },
-      );
-      return sendProblem(error, request, reply, logger);
+    if (!requirement || 'public' in requirement) return;
+    try {
+      await limits.assertNotLockedOut(request);
+      const identity = auth.identify(request.headers.authorization);
+      if (!identity) {
+        await limits.countFailure(request);
+        throw new ProblemException(
+          401,
+          'unauthorized',
+          'Send a valid API key as "Authorization: Bearer <key>".',
+          {},
+          { 'WWW-Authenticate': 'Bearer' },
+        );
+      }
+      if ('scope' in requirement && !identity.scopes.includes(requirement.scope)) {
+        throw new ProblemException(403, 'insufficient_scope', `This route needs an API key with the "${requirement.scope}" scope.`, {
+          requiredScope: requirement.scope,
+        });
+      }
+      request.apiKey = identity;
+      request.apiKeyName = identity.name;
+      await limits.countKeyRequest(request);
+    } catch (error) {
+      sendProblem(error, request, reply, logger);
+      return reply;
     }
-    if ('scope' in requirement && !identity.scopes.includes(requirement.scope)) {
-      const error = new ProblemException(403, 'insufficient_scope', `This route needs an API key with the "${requirement.scope}" scope.`, {
-        requiredScope: requirement.scope,
-      });
-      return sendProblem(error, request, reply, logger);
-    }
-    request.apiKey = identity;
-    request.apiKeyName = identity.name;
-    done();
   });
 }
