@@ -7,7 +7,9 @@
  * acknowledged event id is a committed row. The worker is disabled: receiving is what is measured.
  *
  * Env: DATABASE_URL (else postgres://postgres@127.0.0.1:5432/postgres, else embedded), BENCH_SECONDS (10),
- * BENCH_CONNECTIONS (50), BENCH_ROUNDS (3, alternating naive/service), BENCH_CPU_PROF=1 (profiles in .bench/).
+ * BENCH_CONNECTIONS (50), BENCH_ROUNDS (3, alternating naive/service), BENCH_CPU_PROF=1 (profiles in .bench/),
+ * BENCH_BASELINE=metrics-off (the baseline is this service with METRICS_ENABLED=false instead of the naive receiver:
+ * the cost of the Prometheus metrics on the hot path, target within 5%).
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -42,6 +44,8 @@ const POOL = 10;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 type Role = 'naive' | 'service';
+const METRICS_BASELINE = process.env.BENCH_BASELINE === 'metrics-off';
+const BASELINE_LABEL = METRICS_BASELINE ? 'service, METRICS_ENABLED=false' : 'naive: verify + 1 INSERT/request';
 
 // ---------------------------------------------------------------------------------------------
 // Child process: one receiver.
@@ -49,7 +53,7 @@ type Role = 'naive' | 'service';
 async function serve(role: Role, databaseUrl: string) {
   let close: () => Promise<void>;
   let port: number;
-  if (role === 'naive') {
+  if (role === 'naive' && !METRICS_BASELINE) {
     const app = await startNaiveReceiver({ databaseUrl, secret: SECRET, poolSize: POOL });
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as { port: number }).port;
@@ -66,6 +70,7 @@ async function serve(role: Role, databaseUrl: string) {
       STRIPE_WEBHOOK_SECRET: SECRET,
       WEBHOOK_WORKER_ENABLED: 'false',
       RECONCILE_INTERVAL_SECONDS: '0',
+      METRICS_ENABLED: role === 'naive' ? 'false' : 'true',
     });
     const app = await createApp(config);
     await app.listen(0, '127.0.0.1');
@@ -400,7 +405,7 @@ async function main() {
 
     // Both receivers stay up; rounds alternate naive/service so that load from elsewhere on the machine
     // hits both designs alike. Totals are over all rounds.
-    const tables: Record<Role, string> = { naive: 'naive_webhook_events', service: 'webhook_events' };
+    const tables: Record<Role, string> = { naive: METRICS_BASELINE ? 'webhook_events' : 'naive_webhook_events', service: 'webhook_events' };
     const children = { naive: await startChild('naive', db.url), service: await startChild('service', db.url) };
     const rounds: Array<{ role: Role; round: number; run: Run; committed: number; pgCpuPerEventUs: number | null }> = [];
     try {
@@ -452,6 +457,10 @@ async function main() {
         medianP99: mine.map((r) => r.run.p99).sort((a, b) => a - b)[Math.floor(mine.length / 2)],
       };
     };
+    const avg = (role: Role) => {
+      const mine = rounds.filter((r) => r.role === role);
+      return mine.reduce((sum, r) => sum + r.run.cpuPerEventUs!, 0) / mine.length;
+    };
     const n = total('naive');
     const sv = total('service');
     const bytes = rounds[0]?.run.bytes ?? 0;
@@ -465,18 +474,23 @@ async function main() {
       '|----------------------------------------|----------|-------|-------|--------|---------|-----------|------|--------|----------|----------|----------|',
       ...rounds.map((r) =>
         row(
-          `${r.role === 'naive' ? 'naive: verify + 1 INSERT/request' : 'service: verify + group commit'} (${r.round})`,
+          `${r.role === 'naive' ? BASELINE_LABEL : 'service: verify + group commit'} (${r.round})`,
           r.run,
           r.committed,
           r.pgCpuPerEventUs,
         ),
       ),
       '',
-      `naive:   ${n.rps.toFixed(0)} events/s over all rounds (median round ${n.medianRps.toFixed(0)}), p99 median ${n.medianP99} ms, lost ${n.lost} of ${n.acked}`,
+      `${METRICS_BASELINE ? 'metrics off' : 'naive:  '} ${n.rps.toFixed(0)} events/s over all rounds (median round ${n.medianRps.toFixed(0)}), p99 median ${n.medianP99} ms, lost ${n.lost} of ${n.acked}`,
       `service: ${sv.rps.toFixed(0)} events/s over all rounds (median round ${sv.medianRps.toFixed(0)}), p99 median ${sv.medianP99} ms (worst ${sv.worstP99} ms), lost ${sv.lost} of ${sv.acked}`,
       `Group-commit writer alone (no HTTP, same database, 50 concurrent writers): ${alone.rps.toFixed(0)} events/s at ${alone.cpuPerEventUs.toFixed(0)} µs node CPU per event (includes building the bodies)`,
       `Ratio service/naive: ${(sv.rps / n.rps).toFixed(2)}x over all rounds, ${(sv.medianRps / n.medianRps).toFixed(2)}x of the median rounds (target >= 2x); service p99 < 50 ms: ${sv.medianP99 < 50 ? 'yes' : 'NO'}; zero lost: ${n.lost + sv.lost === 0 ? 'yes' : 'NO'}`,
-      'Ceilings measured on this machine kind (shared/TOOLCHAIN.md): bare Fastify GET ~80k req/s; Nest+Fastify validated POST ~30k; Nest+Fastify one TypeORM INSERT ~3.7k.',
+      ...(METRICS_BASELINE
+        ? [
+            `Metrics overhead: metrics on / off = ${(sv.rps / n.rps).toFixed(3)} over all rounds, ${(sv.medianRps / n.medianRps).toFixed(3)} of the median rounds (target >= 0.95); node µs/event on ${avg('service').toFixed(0)} vs off ${avg('naive').toFixed(0)}`,
+          ]
+        : []),
+      'Ceilings measured on this machine kind (2 cores, same-box load generator): bare Fastify GET ~80k req/s; Nest+Fastify validated POST ~30k; Nest+Fastify one TypeORM INSERT ~3.7k.',
       '',
     ];
     process.stdout.write(lines.join('\n'));

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { CommonModule } from './common/common.module';
+import { MetricsModule } from './common/metrics/metrics.module';
 import type { AppConfig } from './config/configuration';
 import { StripeProviderModule } from './stripe/stripe-provider.module';
 import { CustomersModule } from './customers/customers.module';
@@ -27,6 +28,7 @@ export class AppModule {
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => ({ ...config })] }),
         DatabaseModule,
         CommonModule,
+        MetricsModule,
         HealthModule,
         RefundsModule,
         PaymentsModule,

@@ -14,6 +14,7 @@ import { registerInputChecks } from './common/http/input-checks';
 import { useJsonBodyParser } from './common/http/json-body';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { registerRequestContext } from './common/logging/request-context';
+import { registerHttpMetrics } from './common/metrics/http-metrics';
 import type { AppConfig } from './config/configuration';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -53,6 +54,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   registerRequestContext(fastify);
   registerInputChecks(fastify);
+  if (config.metrics.enabled) registerHttpMetrics(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     rawBody: true,

@@ -80,6 +80,10 @@ export interface AppConfig {
     /** Host patterns (`orders.internal`, `*.svc.cluster.local`); empty = any host except the refused ranges. */
     allowedHosts: string[];
   };
+  metrics: {
+    /** GET /metrics, the HTTP duration hook and the process collectors. */
+    enabled: boolean;
+  };
 }
 
 function parseApiKeys(env: EnvironmentVariables): Pick<AppConfig['app'], 'apiKeys' | 'generatedApiKey'> {
@@ -164,5 +168,6 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       disableAfterHours: env.NOTIFICATION_DISABLE_AFTER_HOURS,
       allowedHosts: list(env.NOTIFICATION_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     },
+    metrics: { enabled: env.METRICS_ENABLED },
   };
 }

@@ -195,6 +195,11 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, { message: 'NATS_URL must be one or more comma-separated nats:// URLs' })
   NATS_URL?: string;
+
+  // Observability (issue #15).
+  @Transform(toBool)
+  @IsBoolean({ message: 'METRICS_ENABLED must be true or false' })
+  METRICS_ENABLED = true;
 }
 
 export class ConfigValidationError extends Error {

@@ -16,3 +16,9 @@ export async function preparedQuery<T = Record<string, unknown>>(
   const pool = (dataSource.driver as unknown as { master: Pool }).master;
   return (await pool.query({ name, text, values })).rows as T[];
 }
+
+/** Like {@link preparedQuery}, for a statement without RETURNING: how many rows it wrote. Unnamed without a name. */
+export async function preparedCommand(dataSource: DataSource, name: string | undefined, text: string, values: unknown[]): Promise<number> {
+  const pool = (dataSource.driver as unknown as { master: Pool }).master;
+  return (await pool.query(name ? { name, text, values } : { text, values })).rowCount ?? 0;
+}

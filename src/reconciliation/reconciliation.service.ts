@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { InjectStripe } from '@app/stripe';
+import { counter } from '../common/metrics/metrics';
 import type { AppConfig } from '../config/configuration';
 import { PaymentsService } from '../payments/payments.service';
 import type { ApplyResult } from '../common/stripe-sync';
@@ -35,6 +36,17 @@ const OVERLAP_SECONDS = 300;
 // Stripe's sandbox allows 25 requests/s: re-syncs are bounded per run, oldest first, and rotate because a sync touches updated_at.
 const MAX_RESYNC_PER_RUN = 100;
 const INSERT_CHUNK = 100;
+
+const runs = counter<'result'>({
+  name: 'reconciliation_runs_total',
+  help: 'Reconciliation passes: ok, partial (some re-syncs failed), failed, busy (another instance held the lock)',
+  labelNames: ['result'],
+});
+
+const eventsRecovered = counter({
+  name: 'reconciliation_events_recovered_total',
+  help: 'Events found at Stripe that were missing from the inbox (missed deliveries), stored and queued by reconciliation',
+});
 
 export class ReconcileBusyError extends Error {
   constructor() {
@@ -97,6 +109,18 @@ export class ReconciliationService implements OnApplicationBootstrap, BeforeAppl
 
   /** One full pass; throws ReconcileBusyError if another instance holds the lock. */
   async run(): Promise<ReconcileReport> {
+    try {
+      const report = await this.runLocked();
+      runs.inc({ result: report.errors.length ? 'partial' : 'ok' });
+      eventsRecovered.inc(report.eventsRecovered);
+      return report;
+    } catch (error) {
+      runs.inc({ result: error instanceof ReconcileBusyError ? 'busy' : 'failed' });
+      throw error;
+    }
+  }
+
+  private async runLocked(): Promise<ReconcileReport> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {

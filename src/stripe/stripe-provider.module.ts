@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { StripeModule } from '@app/stripe';
 import type { AppConfig } from '../config/configuration';
 import { StripeConfigController } from './stripe-config.controller';
+import { recordStripeAttempt } from './stripe-metrics';
 
 /** Wires the reusable Stripe library to this service's configuration, once, globally. */
 @Module({
@@ -15,6 +16,7 @@ import { StripeConfigController } from './stripe-config.controller';
         production: config.get('app.env', { infer: true }) === 'production',
         appInfo: { name: 'payments-service', version: process.env.npm_package_version ?? '0.1.0' },
         webhookPath: '/v1/webhooks/stripe',
+        onAttempt: recordStripeAttempt,
       }),
     }),
   ],

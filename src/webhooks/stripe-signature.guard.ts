@@ -6,6 +6,7 @@ import { RateLimits } from '../common/auth/rate-limits';
 import { ProblemException } from '../common/errors/problem';
 import { verifyStripeSignature } from './stripe-signature';
 import { WEBHOOK_STRIPE_CONTEXT, WebhookStripeContext } from './webhook-context';
+import { webhookEventsReceived } from './webhook-metrics';
 
 /** Lets through only requests whose raw bytes carry a valid Stripe v1 signature under one of our secrets. */
 @Injectable()
@@ -33,6 +34,7 @@ export class StripeSignatureGuard implements CanActivate {
       : 'missing_body';
     if (failure) {
       await this.limits.countFailure(request);
+      webhookEventsReceived.inc({ result: 'invalid_signature' });
       // One code for every failure: the caller learns nothing about which check it passed.
       throw new ProblemException(
         400,

@@ -11,6 +11,7 @@ import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { PaymentMethodsService } from '../payment-methods/payment-methods.service';
 import { SetupIntentsService } from '../setup-intents/setup-intents.service';
 import type { StripeEventEnvelope } from './stripe-event';
+import { webhookApplyDuration } from './webhook-metrics';
 
 export interface DispatchOutcome {
   result: ApplyResult | 'unhandled';
@@ -43,6 +44,18 @@ export class WebhookDispatcher {
    * other is opened: a worker can apply a claimed batch in one transaction.
    */
   async dispatch(event: StripeEventEnvelope, context: { manager?: EntityManager } = {}): Promise<DispatchOutcome> {
+    const end = webhookApplyDuration.startTimer({ event_type: event.type });
+    try {
+      const outcome = await this.route(event, context);
+      end({ result: outcome.result });
+      return outcome;
+    } catch (error) {
+      end({ result: 'error' });
+      throw error;
+    }
+  }
+
+  private async route(event: StripeEventEnvelope, context: { manager?: EntityManager }): Promise<DispatchOutcome> {
     const opts: ApplyOptions = { eventCreated: event.created, manager: context.manager, adoptAfterSeconds: this.adoptAfterSeconds };
     const object = event.data.object as unknown;
     switch (event.type) {

@@ -2,8 +2,9 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ProblemException } from '../common/errors/problem';
-import { preparedQuery } from '../database/prepared-query';
+import { preparedCommand } from '../database/prepared-query';
 import { objectIdOf, StripeEventEnvelope } from './stripe-event';
+import { webhookEventsReceived } from './webhook-metrics';
 
 export interface InboxRow {
   id: string;
@@ -151,15 +152,12 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
     }
   }
 
-  /** One statement, hence its own transaction: the rows are committed once it returns. */
-  private async insert(rows: InboxRow[]): Promise<void> {
+  /** One statement, hence its own transaction: the rows are committed once it returns. Returns how many were new. */
+  private async insert(rows: InboxRow[]): Promise<number> {
     const size = SIZE_CLASSES.find((s) => s >= rows.length);
-    if (size === undefined) {
-      await this.dataSource.query(statement(rows.length, false), params(rows));
-      return;
-    }
+    if (size === undefined) return preparedCommand(this.dataSource, undefined, statement(rows.length, false), params(rows));
     const copies = new Array<InboxRow>(size - rows.length).fill(rows[rows.length - 1]);
-    await preparedQuery(this.dataSource, `webhook_inbox_insert_${size}`, padded.get(size)!, params(rows.concat(copies)));
+    return preparedCommand(this.dataSource, `webhook_inbox_insert_${size}`, padded.get(size)!, params(rows.concat(copies)));
   }
 
   /** Inserts the batch; resolves (never rejects) with what answers its callers. */
@@ -173,7 +171,10 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
     }
     const rows = [...unique.values()].map((ws) => ws[0].row);
     try {
-      await this.insert(rows);
+      const inserted = await this.insert(rows);
+      // Copies of a row within the batch and rows already in the inbox are both duplicates.
+      webhookEventsReceived.inc({ result: 'stored' }, inserted);
+      webhookEventsReceived.inc({ result: 'duplicate' }, batch.length - inserted);
       return () => {
         for (const w of batch) w.resolve();
         for (const listener of this.committedListeners) listener();
@@ -187,10 +188,12 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
         }
         // Retrying cannot help, so no 503: the sender learns what PostgreSQL refused.
         this.logger.warn({ err: error, eventId: rows[0].id }, 'Inbox refused an event it cannot store');
+        webhookEventsReceived.inc({ result: 'unstorable' }, batch.length);
         const problem = new ProblemException(400, 'unstorable_event', `The event cannot be stored: ${(error as Error).message}.`);
         return () => batch.forEach((w) => w.reject(problem));
       }
       this.logger.warn({ err: error, events: rows.length }, 'Inbox insert failed: answering 503 so that Stripe retries');
+      webhookEventsReceived.inc({ result: 'unavailable' }, batch.length);
       const problem = new ProblemException(
         503,
         'inbox_unavailable',

@@ -17,6 +17,7 @@ import { WebhookEventEntity } from './webhook-event.entity';
 import { WebhookEventsController } from './webhook-events.controller';
 import { WebhookEventsService } from './webhook-events.service';
 import { WebhookInboxWriter } from './webhook-inbox.writer';
+import { WebhookInboxMetrics } from './webhook-metrics';
 import { WebhookWorker } from './webhook-worker.service';
 
 /*
@@ -71,6 +72,7 @@ import { WebhookWorker } from './webhook-worker.service';
     WebhookDispatcher,
     WebhookWorker,
     WebhookEventsService,
+    WebhookInboxMetrics,
   ],
   exports: [WebhookInboxWriter, WebhookWorker, WEBHOOK_STRIPE_CONTEXT],
 })

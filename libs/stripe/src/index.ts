@@ -5,3 +5,5 @@ export { StripeContext } from './stripe-context';
 export type { StripeMode } from './stripe-context';
 export { stripeErrorToProblem } from './stripe-error-to-problem';
 export type { StripeProblem } from './stripe-error-to-problem';
+export { stripeOperation } from './stripe-attempts';
+export type { StripeAttempt, StripeAttemptOutcome } from './stripe-attempts';

@@ -1,3 +1,5 @@
+import type { StripeAttempt } from './stripe-attempts';
+
 /** Options of {@link StripeModule}. */
 export interface StripeModuleOptions {
   /** `sk_test_...` / `sk_live_...` / `rk_...`; unset outside production means sandbox mode (in-process emulator). */
@@ -18,6 +20,8 @@ export interface StripeModuleOptions {
   webhookEvents?: string[];
   /** Sandbox mode only: JSON file where the in-process emulator keeps its state across restarts (none: it starts empty). */
   sandboxStatePath?: string;
+  /** Called after every HTTP attempt at Stripe (metrics); must not throw. */
+  onAttempt?: (attempt: StripeAttempt) => void;
   /** Receives the sandbox banner and registration problems. */
   logger?: { log(message: string): void; warn(message: string): void; error(message: string): void };
 }

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { startStripeEmulator, StripeEmulator } from '@app/stripe-emulator';
 import { STRIPE_API_VERSION } from './stripe.constants';
+import { ObservedHttpClient } from './stripe-attempts';
 import { StripeContext } from './stripe-context';
 import type { StripeModuleOptions } from './stripe-options';
 
@@ -35,6 +36,7 @@ export async function createStripeRuntime(options: StripeModuleOptions): Promise
     maxNetworkRetries: options.maxNetworkRetries ?? 2,
     timeout: options.timeoutMs ?? 20000,
     telemetry: false,
+    ...(options.onAttempt ? { httpClient: new ObservedHttpClient(Stripe.createNodeHttpClient(), options.onAttempt) } : {}),
     ...(baseUrl ? hostOptions(baseUrl) : {}),
   });
 

@@ -5,6 +5,7 @@ import { catchError, from, mergeMap, Observable, of, switchMap, throwError } fro
 import type { AuthenticatedRequest } from '../auth/api-key-auth';
 import { PROBLEM_CONTENT_TYPE, ProblemException } from '../errors/problem';
 import { toProblem } from '../errors/to-problem';
+import { idempotencyRequests, OUTCOME_LABEL } from './idempotency-metrics';
 import { IdempotencyService } from './idempotency.service';
 import type { OperationRequest } from './operation-id.decorator';
 import { OperationContext, operationContext } from './operation-context';
@@ -44,6 +45,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     });
     return from(begin).pipe(
       switchMap((outcome) => {
+        idempotencyRequests.inc({ outcome: OUTCOME_LABEL[outcome.kind] });
         switch (outcome.kind) {
           case 'replay':
             return of(replay(outcome.status, outcome.text));
