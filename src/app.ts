@@ -15,6 +15,7 @@ import { useJsonBodyParser } from './common/http/json-body';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { registerRequestContext } from './common/logging/request-context';
 import { registerHttpMetrics } from './common/metrics/http-metrics';
+import { registerFastifyTracing } from './common/tracing/tracing';
 import type { AppConfig } from './config/configuration';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -55,6 +56,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   registerRequestContext(fastify);
   registerInputChecks(fastify);
   if (config.metrics.enabled) registerHttpMetrics(fastify);
+  await registerFastifyTracing(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     rawBody: true,

@@ -1,12 +1,13 @@
+import './instrument';
 import 'reflect-metadata';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createApp } from './app';
 import { ConfigValidationError } from './config/env.validation';
 import { loadConfig } from './config/configuration';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+import { stopTracing } from './common/tracing/tracing';
 
 async function main() {
-  if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
   let embedded: EmbeddedDatabase | undefined;
   if (!config.database.url) {
@@ -23,6 +24,7 @@ async function main() {
     process.stdout.write(`${signal} received: draining requests and shutting down\n`);
     await app.close();
     await embedded?.stop();
+    await stopTracing();
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_SCOPES, Scope, SCOPES } from '../common/auth/scopes';
 import { parseDurationList } from '../common/duration';
+import type { TracingSettings } from '../common/tracing/tracing';
 import { EnvironmentVariables, validateEnvironment } from './env.validation';
 
 export interface ApiKey {
@@ -169,5 +170,16 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       allowedHosts: list(env.NOTIFICATION_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     },
     metrics: { enabled: env.METRICS_ENABLED },
+  };
+}
+
+/**
+ * Read before everything else (src/instrument.ts), so without the full validation: a bad endpoint URL is
+ * reported by loadConfig a moment later. The OTel SDK reads the other OTEL_* variables itself.
+ */
+export function tracingSettings(raw: Record<string, string | undefined> = process.env): TracingSettings {
+  return {
+    enabled: Boolean(raw.OTEL_EXPORTER_OTLP_ENDPOINT || raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && raw.OTEL_SDK_DISABLED !== 'true',
+    serviceName: raw.OTEL_SERVICE_NAME || 'payments-service',
   };
 }

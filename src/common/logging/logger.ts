@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { DestinationStream, Logger } from 'pino';
+import { activeTraceId } from '../tracing/tracing';
 import { Redactor } from './redact';
 import { requestContext } from './request-context';
 
@@ -43,7 +44,10 @@ export function createLogger({ level, secrets = [], destination }: LoggerOptions
       // Fastify's request loggers, which bind it themselves (else every access line had it twice).
       mixin(_fields, _level, logger) {
         const ctx = logger === root ? requestContext.getStore() : undefined;
-        return ctx ? { requestId: ctx.requestId } : {};
+        const traceId = activeTraceId();
+        const fields: { requestId?: string; traceId?: string } = ctx ? { requestId: ctx.requestId } : {};
+        if (traceId) fields.traceId = traceId;
+        return fields;
       },
     },
     redacting(destination ?? pino.destination({ dest: 1, sync: false }), new Redactor(secrets)),
