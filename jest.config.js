@@ -1,5 +1,7 @@
-// swc transpiles our TypeScript AND the ESM-only packages (NestJS 12 and friends) to CommonJS,
-// because Jest 30 cannot load Nest 12's ESM on Node 20 as is (see shared/TOOLCHAIN.md).
+// swc transpiles our TypeScript AND the ESM-only packages (NestJS 12 and friends) to CommonJS, because
+// Jest 30 cannot load Nest 12's ESM on Node 20 as is (it fails on their `import` statements; ts-jest was
+// dropped too: swc does not type-check, which `npm run typecheck` does). A new ESM-only dependency that a
+// test loads goes into this list.
 const esmOnly = [
   '@nestjs',
   'file-type',

@@ -1,4 +1,6 @@
 import { StripeContext } from '@app/stripe';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createCustomer, emulatorOf } from './payments-helpers';
 import { bootApp, TestApp } from './utils/app';
 import { query } from './utils/database';
@@ -147,6 +149,12 @@ describe('GET /metrics (Prometheus)', () => {
     for (const status of ['pending', 'processing', 'failed'])
       expect(m.filter((s) => s.name === 'webhook_inbox_events' && s.labels.status === status)).toHaveLength(1);
     expect(value(m, 'webhook_inbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(0);
+
+    // Every series the Grafana dashboard plots exists.
+    const dashboard = readFileSync(join(__dirname, '..', 'ops', 'grafana-dashboard.json'), 'utf8');
+    const plotted = new Set([...dashboard.matchAll(/([a-z][a-z0-9_]+)\{job=~/g)].map((x) => x[1]));
+    expect(plotted.size).toBeGreaterThan(10);
+    for (const name of plotted) expect(m.some((s) => s.name === name) ? name : `missing: ${name}`).toBe(name);
 
     // prom-client's process metrics.
     for (const name of ['process_cpu_user_seconds_total', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_p99_seconds'])
