@@ -12,6 +12,7 @@ import { RateLimits } from './common/auth/rate-limits';
 import { SnapshotLocalStore } from './common/auth/snapshot-store';
 import { registerInputChecks } from './common/http/input-checks';
 import { useJsonBodyParser } from './common/http/json-body';
+import { sandboxSafeExamples } from './common/http/openapi-examples';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { registerRequestContext } from './common/logging/request-context';
 import { registerHttpMetrics } from './common/metrics/http-metrics';
@@ -92,13 +93,20 @@ function setupSwagger(app: NestFastifyApplication) {
       .setVersion(process.env.npm_package_version ?? '0.1.0')
       .setDescription(
         'Internal payments API over Stripe: customers, payments (PaymentIntents, 3-D Secure), refunds, subscriptions and webhooks. ' +
-          'Authenticate with "Authorization: Bearer <API key>". Every POST accepts an Idempotency-Key header. Errors are RFC 9457 problem+json. ' +
+          'Authenticate with `Authorization: Bearer <API key>` (in Swagger UI: **Authorize**, paste the key alone). ' +
+          'Every POST accepts an `Idempotency-Key` header: send a new unique value per operation, the same one when retrying it. ' +
+          'Errors are RFC 9457 problem+json. ' +
           'Request bodies: null is never a value (leave a field out instead; no field of this API gives null a meaning), text must not hold NUL ' +
           'characters or unpaired UTF-16 surrogates, and JSON nests at most 32 levels (deeper: 400 too_deep).',
       )
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS' })
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        description: 'Paste the API key alone (from API_KEYS, or the one `npm start` printed); Swagger UI adds "Bearer ".',
+      })
       .build(),
   );
+  sandboxSafeExamples(document);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true, showExtensions: true },

@@ -9,9 +9,11 @@ export const Idempotent = () =>
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
+      // No example: Swagger UI would send the same one with every POST and the second would answer 422.
       description:
-        'Up to 255 characters, unique per operation (a uuid). Same key and body within 24 h: the first answer is replayed with Idempotent-Replayed: true. ' +
-        'Different body: 422. While the first is running: 409. After a 502/429 the same request with the same key is safe to retry.',
-      schema: { type: 'string', maxLength: 255, example: '5f0c2b0e-3f4d-4a51-9a65-0e2b9c1e7d11' },
+        'Makes retrying this POST safe: send a NEW unique value (e.g. a fresh uuid) for every new operation, and the SAME value when ' +
+        'retrying that operation. Up to 255 characters. Same key and body within 24 h: the first answer is replayed with ' +
+        'Idempotent-Replayed: true. Different body: 422. While the first is running: 409. Leave it empty to send none.',
+      schema: { type: 'string', maxLength: 255 },
     }),
   );
