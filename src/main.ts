@@ -4,11 +4,13 @@ import { rmSync } from 'node:fs';
 import { createApp } from './app';
 import { ConfigValidationError } from './config/env.validation';
 import { loadConfig } from './config/configuration';
+import { keepDevApiKey } from './config/dev-api-key';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { stopTracing } from './common/tracing/tracing';
 
 async function main() {
   const config = loadConfig(process.env);
+  const devKeyFile = keepDevApiKey(config);
   let embedded: EmbeddedDatabase | undefined;
   if (!config.database.url) {
     // Only outside production: there, a missing DATABASE_URL already failed validation.
@@ -34,7 +36,10 @@ async function main() {
   const lines = [`Payments service listening on ${base}`, `Swagger UI: ${base}/docs`];
   if (embedded) lines.push(`Database: embedded PostgreSQL in ${embedded.dataDir}`);
   // Printed once, to the terminal and not through the logger, so a newcomer can try the API at once.
-  if (config.app.generatedApiKey) lines.push(`Generated API key (API_KEYS unset): Authorization: Bearer ${config.app.generatedApiKey.key}`);
+  if (config.app.generatedApiKey)
+    lines.push(
+      `API key (API_KEYS unset; kept in ${devKeyFile}, delete that file for a new one): Authorization: Bearer ${config.app.generatedApiKey.key}`,
+    );
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
 }
 

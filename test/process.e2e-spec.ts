@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runService, runServiceExpectingFailure } from './utils/process';
@@ -38,6 +38,10 @@ describe('the service as a process', () => {
 
       const second = await runService(env);
       const key2 = /Authorization: Bearer (\S+)/.exec(second.output())?.[1];
+      // The dev key survives the restart (Swagger UI's remembered key keeps working); the banner says how to rotate it.
+      expect(key2).toBe(key);
+      expect(readFileSync(join(dir, 'dev-api-key'), 'utf8').trim()).toBe(key);
+      expect(second.output()).toContain(`kept in ${join(dir, 'dev-api-key')}, delete that file for a new one`);
       const found = await fetch(`${second.url}/v1/customers/${id}`, { headers: { authorization: `Bearer ${key2}` } });
       expect(found.status).toBe(200);
       expect(await found.json()).toMatchObject({ id, email: 'persist@example.com' });

@@ -54,6 +54,8 @@ export function createLogger({ level, secrets = [], destination }: LoggerOptions
   );
   return root;
 }
+const STARTUP_CHATTER = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
 /** Routes Nest's own logging (and `new Logger(Context)` in services) through pino. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
@@ -80,6 +82,8 @@ export class PinoNestLogger implements LoggerService {
   private write(level: pino.Level, message: unknown, rest: unknown[]) {
     // Nest passes the context as the last string argument, and a stack before it for errors.
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
+    // ~60 lines of module and route wiring at every start buried the banner (URL, key): debug only.
+    if (level === 'info' && context && STARTUP_CHATTER.has(context)) level = 'debug';
     const isObject = message !== null && typeof message === 'object' && !(message instanceof Error);
     // `logger.warn({ fields }, 'text')` puts the text first in rest; for a string message at error level a second string is a stack.
     const second = typeof rest[0] === 'string' ? (rest.shift() as string) : undefined;
