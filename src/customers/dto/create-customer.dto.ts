@@ -30,7 +30,6 @@ export class CreateCustomerDto {
   description?: string;
 
   @ApiPropertyOptional({
-    example: 'clock_1QzX1aB2cD3eF4g',
     description: 'Test mode only: a Stripe test clock the customer lives on, so its subscriptions renew as the clock is advanced',
   })
   @IsOptional()
