@@ -103,7 +103,9 @@ describe('signed webhooks to notification endpoints', () => {
   it('Swagger documents the routes, and the example request body registers a receiver as is', async () => {
     const doc = (await t.request({ url: '/docs-json', apiKey: null })).json();
     const create = doc.paths['/v1/notification-endpoints'].post;
-    expect(create.responses['201']).toBeDefined();
+    expect(create.responses['201'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/NotificationEndpointWithSecretResponse',
+    });
     expect(create['x-required-scope']).toBe('admin');
     expect(doc.paths['/v1/events'].get['x-required-scope']).toBe('read');
     for (const path of ['/v1/notification-endpoints/{id}/rotate-secret', '/v1/notification-endpoints/{id}/deliveries/{eventId}/retry'])
