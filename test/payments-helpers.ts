@@ -62,3 +62,25 @@ export async function createCustomer(t: TestApp, email = 'buyer@example.com'): P
   if (res.statusCode !== 201) throw new Error(`customer: ${res.statusCode} ${res.body}`);
   return res.json().id;
 }
+
+/** A PaymentIntent as Stripe embeds it in an event, for one of our payments (the fields our mirror reads). */
+export function paymentIntentObject(stripeId: string, localId: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: stripeId,
+    object: 'payment_intent',
+    amount: 1000,
+    amount_capturable: 0,
+    amount_received: 0,
+    currency: 'usd',
+    status: 'requires_payment_method',
+    capture_method: 'automatic',
+    client_secret: null,
+    next_action: null,
+    last_payment_error: null,
+    description: null,
+    receipt_email: null,
+    metadata: { payments_service_id: localId },
+    latest_charge: null,
+    ...fields,
+  };
+}

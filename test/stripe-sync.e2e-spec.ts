@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { CustomersService } from '../src/customers/customers.service';
 import { PaymentsService } from '../src/payments/payments.service';
 import { RefundsService } from '../src/refunds/refunds.service';
+import { paymentIntentObject } from './payments-helpers';
 import { bootApp, TestApp } from './utils/app';
 import { query } from './utils/database';
 
@@ -25,23 +26,7 @@ describe('apply* (stripe-sync contract): out-of-order, duplicate and foreign obj
   const createPayment = async (payload: object = { amount: 1000, currency: 'usd' }) =>
     (await t.request({ method: 'POST', url: '/v1/payments', payload })).json();
   const intentOf = (p: { id: string; stripePaymentIntentId: string }, fields: Partial<Stripe.PaymentIntent>): Stripe.PaymentIntent =>
-    ({
-      id: p.stripePaymentIntentId,
-      object: 'payment_intent',
-      amount: 1000,
-      amount_capturable: 0,
-      amount_received: 0,
-      currency: 'usd',
-      status: 'requires_payment_method',
-      capture_method: 'automatic',
-      client_secret: null,
-      next_action: null,
-      last_payment_error: null,
-      description: null,
-      receipt_email: null,
-      metadata: { payments_service_id: p.id },
-      ...fields,
-    }) as unknown as Stripe.PaymentIntent;
+    ({ ...paymentIntentObject(p.stripePaymentIntentId, p.id), latest_charge: undefined, ...fields }) as unknown as Stripe.PaymentIntent;
   const stored = async (id: string) => (await t.request({ url: `/v1/payments/${id}` })).json();
 
   it('applies a newer event, skips an older one, and never leaves succeeded', async () => {

@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 import { startStripeEmulator, StripeEmulator } from '@app/stripe-emulator';
 import { bootApp, TestApp } from './utils/app';
 import { until } from './utils/wait';
-import { later as moveClock } from './payments-helpers';
+import { later as moveClock, paymentIntentObject } from './payments-helpers';
 import { query } from './utils/database';
 import { signedDelivery, stripeEvent, WEBHOOK_SECRET } from './utils/stripe-signing';
 
@@ -222,23 +222,11 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
 
   it('an event that arrives before its local row is committed is retried until the row exists', async () => {
     const localId = randomUUID();
-    const intent = {
-      id: `pi_race_${localId.slice(0, 8)}`,
-      object: 'payment_intent',
+    const intent = paymentIntentObject(`pi_race_${localId.slice(0, 8)}`, localId, {
       amount: 1200,
-      amount_capturable: 0,
       amount_received: 1200,
-      currency: 'usd',
       status: 'succeeded',
-      capture_method: 'automatic',
-      client_secret: null,
-      next_action: null,
-      last_payment_error: null,
-      description: null,
-      receipt_email: null,
-      metadata: { payments_service_id: localId },
-      latest_charge: null,
-    };
+    });
     const e = stripeEvent('payment_intent.succeeded', intent);
     await deliver(t, e);
     const waiting = await until(

@@ -57,6 +57,12 @@ export interface AppConfig {
     notYetDeadlineSeconds: number;
     /** Age (s, by the Stripe object's `created`) after which an object carrying our id but no row is adopted. */
     adoptAfterSeconds: number;
+    /** Events claimed and applied together in one transaction. */
+    batchSize: number;
+    /** Claim-and-apply loops per instance (each claims its own rows with SKIP LOCKED). */
+    concurrency: number;
+    /** Processed and ignored inbox rows older than this are deleted (expired idempotency records too). */
+    retentionDays: number;
   };
   checkout: {
     /** Serves /checkout and its demo routes (default: on in the sandbox, off with real Stripe keys). */
@@ -155,6 +161,9 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       backoffBaseMs: env.WEBHOOK_BACKOFF_BASE_MS,
       notYetDeadlineSeconds: env.WEBHOOK_NOT_YET_DEADLINE_SECONDS,
       adoptAfterSeconds: env.WEBHOOK_ADOPT_AFTER_SECONDS,
+      batchSize: env.WEBHOOK_WORKER_BATCH,
+      concurrency: env.WEBHOOK_WORKER_CONCURRENCY,
+      retentionDays: env.WEBHOOK_RETENTION_DAYS,
     },
     checkout: { pageEnabled: env.CHECKOUT_PAGE_ENABLED ?? !env.STRIPE_SECRET_KEY },
     reconciliation: {

@@ -160,6 +160,15 @@ export class EnvironmentVariables {
   @IntegerBetween(0, 604800)
   WEBHOOK_ADOPT_AFTER_SECONDS = 30;
 
+  @IntegerBetween(1, 500)
+  WEBHOOK_WORKER_BATCH = 50;
+
+  @IntegerBetween(1, 16)
+  WEBHOOK_WORKER_CONCURRENCY = 2;
+
+  @IntegerBetween(1, 3650)
+  WEBHOOK_RETENTION_DAYS = 30;
+
   @IntegerBetween(0, 86400)
   RECONCILE_INTERVAL_SECONDS = 300;
 

@@ -10,6 +10,7 @@ import { DomainEvents1796200000000 } from './migrations/1796200000000-domain-eve
 import { IdempotencyResponseText1796300000000 } from './migrations/1796300000000-idempotency-response-text';
 import { Notifications1796500000000 } from './migrations/1796500000000-notifications';
 import { SavedPaymentMethods1796800000000 } from './migrations/1796800000000-saved-payment-methods';
+import { WebhookInboxClaim1797200000000 } from './migrations/1797200000000-webhook-inbox-claim';
 
 // Listed explicitly rather than globbed, so the same list works compiled, under Jest and in the CLI.
 // `npm run migration:generate -- src/database/migrations/<name>` writes a new file: add it here.
@@ -26,4 +27,5 @@ export const migrations = [
   IdempotencyResponseText1796300000000,
   Notifications1796500000000,
   SavedPaymentMethods1796800000000,
+  WebhookInboxClaim1797200000000,
 ];

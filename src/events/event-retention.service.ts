@@ -2,9 +2,9 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { deleteInBatches } from '../common/delete-in-batches';
 import type { AppConfig } from '../config/configuration';
 
-const BATCH = 1000;
 const EVERY_MS = 60 * 60 * 1000;
 
 /**
@@ -37,19 +37,15 @@ export class EventRetention implements OnApplicationBootstrap, BeforeApplication
   /** Deletes every expired event; returns how many. */
   async sweep(): Promise<number> {
     const cursors = this.settings.natsUrl ? `('horizon', 'nats')` : `('horizon')`;
-    let total = 0;
-    for (;;) {
-      const [, deleted]: [unknown, number] = await this.dataSource.query(
-        `DELETE FROM domain_events WHERE seq IN (
-           SELECT seq FROM domain_events
-            WHERE created_at < now() - make_interval(days => $1)
-              AND seq <= (SELECT min(position) FROM outbox_cursors WHERE name IN ${cursors})
-            ORDER BY created_at LIMIT $2)`,
-        [this.settings.retentionDays, BATCH],
-      );
-      total += deleted;
-      if (deleted < BATCH) break;
-    }
+    const total = await deleteInBatches(
+      this.dataSource,
+      `DELETE FROM domain_events WHERE seq IN (
+         SELECT seq FROM domain_events
+          WHERE created_at < now() - make_interval(days => $1)
+            AND seq <= (SELECT min(position) FROM outbox_cursors WHERE name IN ${cursors})
+          ORDER BY created_at LIMIT $2)`,
+      [this.settings.retentionDays],
+    );
     if (total) this.logger.log({ deleted: total, retentionDays: this.settings.retentionDays }, 'Expired events deleted');
     return total;
   }

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/configuration';
 import type { StripeEventEnvelope } from './stripe-event';
 import { backoffMs } from './webhook-backoff';
@@ -18,24 +18,36 @@ interface ClaimedEvent {
   last_error: string | null;
 }
 
-const CLAIM_BATCH = 20;
-
 // A row is claimable when it is due, or when the worker that claimed it stopped renewing its lease
-// (crashed): that is how a crash mid-processing turns into "processed again later".
-const CLAIM_SQL = `
+// (crashed): that is how a crash mid-processing turns into "processed again later". A claim moves the
+// row's next_attempt_at to its lease's end, so both cases are one ordered range scan of
+// webhook_events_due_idx (next_attempt_at, only pending and processing rows): no sort, and processed rows
+// are not in that index, so the claim's cost does not grow with the backlog or with history.
+/** Sort key grouping a batch's events by the object they change. */
+const byObject = (e: ClaimedEvent): string => (e.payload.data?.object as { id?: string } | undefined)?.id ?? '';
+
+export const CLAIM_SQL = `
   UPDATE webhook_events
-     SET status = 'processing', locked_until = now() + make_interval(secs => $2), attempts = attempts + 1
+     SET status = 'processing', locked_until = now() + make_interval(secs => $2),
+         next_attempt_at = now() + make_interval(secs => $2), attempts = attempts + 1
    WHERE id IN (
      SELECT id FROM webhook_events
-      WHERE (status = 'pending' AND next_attempt_at <= now())
-         OR (status = 'processing' AND locked_until < now())
-      ORDER BY stripe_created, received_at
+      WHERE status IN ('pending', 'processing') AND next_attempt_at <= now()
+        AND (status = 'pending' OR locked_until < now())
+      ORDER BY next_attempt_at
       LIMIT $1
       FOR UPDATE SKIP LOCKED)
   RETURNING id, type, attempts, payload, received_at, last_error`;
 
 // Every transition out of 'processing' is conditional on still holding this claim (attempts is the claim's token).
 const HELD = `id = $1 AND status = 'processing' AND attempts = $2`;
+
+// The marks of a batch's processed events, one statement (each still conditional on its claim).
+const MARK_PROCESSED_SQL = `
+  UPDATE webhook_events w
+     SET status = 'processed', processed_at = now(), locked_until = NULL, note = u.note, last_error = NULL
+    FROM unnest($1::text[], $2::int[], $3::text[]) AS u(id, attempts, note)
+   WHERE w.id = u.id AND w.status = 'processing' AND w.attempts = u.attempts`;
 
 export type Settlement =
   { status: 'processed'; note: string | null } | { status: 'retry'; error: string; delayMs: number } | { status: 'failed'; error: string };
@@ -92,21 +104,30 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     });
   }
 
-  /** Claims and applies due events until none is left; returns how many were handled. */
+  /**
+   * Claims and applies due events until none is left; returns how many were handled. WEBHOOK_WORKER_CONCURRENCY
+   * loops run side by side: while one batch waits on PostgreSQL (its commit, its statements), another is
+   * claimed and applied; SKIP LOCKED keeps their rows apart.
+   */
   async drain(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = await this.runOnce();
-      total += n;
-      if (n < CLAIM_BATCH) return total;
-    }
+    const loops = Array.from({ length: this.settings.concurrency }, async () => {
+      let total = 0;
+      for (;;) {
+        const n = await this.runOnce();
+        total += n;
+        if (n < this.settings.batchSize || this.stopped) return total;
+      }
+    });
+    return (await Promise.all(loops)).reduce((a, b) => a + b, 0);
   }
 
   async runOnce(): Promise<number> {
-    const claimed: ClaimedEvent[] = (await this.dataSource.query(CLAIM_SQL, [CLAIM_BATCH, this.settings.leaseSeconds]))[0];
-    // Oldest Stripe event first: the stale-event guards make order irrelevant, but in order is cheaper.
-    claimed.sort((a, b) => a.payload.created - b.payload.created);
-    for (const event of claimed) await this.process(event);
+    const claimed: ClaimedEvent[] = (await this.dataSource.query(CLAIM_SQL, [this.settings.batchSize, this.settings.leaseSeconds]))[0];
+    if (claimed.length === 0) return 0;
+    // Oldest Stripe event first (the stale-event guards make order irrelevant, but in order is cheaper), and
+    // grouped by object so that concurrent batches lock shared rows in the same order (no deadlocks).
+    claimed.sort((a, b) => byObject(a).localeCompare(byObject(b)) || a.payload.created - b.payload.created || a.id.localeCompare(b.id));
+    if (claimed.length === 1 || !(await this.applyBatch(claimed))) for (const event of claimed) await this.process(event);
     return claimed.length;
   }
 
@@ -122,15 +143,60 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     } while (this.again && !this.stopped);
   }
 
+  /**
+   * The optimistic path: every event of the batch applied and marked in ONE transaction (one commit,
+   * one mark statement for the processed ones). Any error rolls the whole batch back (no savepoint per
+   * event: they cost a round trip each and errors are rare) and returns false: the caller then applies
+   * the events one by one, so a failing event is retried alone and the others apply.
+   */
+  private async applyBatch(events: ClaimedEvent[]): Promise<boolean> {
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        const processed: Array<{ event: ClaimedEvent; note: string | null }> = [];
+        const others: Array<{ event: ClaimedEvent; settlement: Settlement }> = [];
+        for (const event of events) {
+          const settlement = await this.settle(event, manager);
+          if (settlement.status === 'processed') processed.push({ event, note: settlement.note });
+          else others.push({ event, settlement });
+        }
+        if (processed.length)
+          await manager.query(MARK_PROCESSED_SQL, [
+            processed.map((p) => p.event.id),
+            processed.map((p) => p.event.attempts),
+            processed.map((p) => p.note),
+          ]);
+        for (const { event, settlement } of others) await this.mark(manager, event, settlement);
+      });
+      return true;
+    } catch (error) {
+      this.logger.debug({ err: error, events: events.length }, 'Webhook batch rolled back; applying its events one by one');
+      return false;
+    }
+  }
+
+  /** One event alone: its effect and its mark commit together; a failure is recorded on its row only. */
   private async process(event: ClaimedEvent): Promise<void> {
-    const settlement = await this.settle(event);
+    let settlement: Settlement | undefined;
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        settlement = await this.settle(event, manager);
+        await this.mark(manager, event, settlement);
+      });
+      return;
+    } catch (error) {
+      settlement = this.failure(event, error);
+    }
+    await this.mark(this.dataSource.manager, event, settlement);
+  }
+
+  private async mark(manager: EntityManager, event: ClaimedEvent, settlement: Settlement): Promise<void> {
     if (settlement.status === 'processed') {
-      await this.dataSource.query(
+      await manager.query(
         `UPDATE webhook_events SET status = 'processed', processed_at = now(), locked_until = NULL, note = $3, last_error = NULL WHERE ${HELD}`,
         [event.id, event.attempts, settlement.note],
       );
     } else if (settlement.status === 'retry') {
-      await this.dataSource.query(
+      await manager.query(
         `UPDATE webhook_events SET status = 'pending', locked_until = NULL, last_error = $3,
                 next_attempt_at = now() + make_interval(secs => $4) WHERE ${HELD}`,
         [event.id, event.attempts, settlement.error, settlement.delayMs / 1000],
@@ -140,7 +206,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
         { eventId: event.id, type: event.type, attempts: event.attempts, error: settlement.error },
         'Webhook event failed for good (dead letter)',
       );
-      await this.dataSource.query(`UPDATE webhook_events SET status = 'failed', locked_until = NULL, last_error = $3 WHERE ${HELD}`, [
+      await manager.query(`UPDATE webhook_events SET status = 'failed', locked_until = NULL, last_error = $3 WHERE ${HELD}`, [
         event.id,
         event.attempts,
         settlement.error,
@@ -148,7 +214,16 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  private async settle(event: ClaimedEvent): Promise<Settlement> {
+  /** The settlement of an event whose apply threw: retried with backoff, or failed once attempts run out. */
+  private failure(event: ClaimedEvent, error: unknown): Settlement {
+    const { maxAttempts, backoffBaseMs } = this.settings;
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    if (event.attempts >= maxAttempts) return { status: 'failed', error: `${message} (after ${event.attempts} attempts)` };
+    return { status: 'retry', error: message, delayMs: backoffMs(event.attempts, backoffBaseMs) };
+  }
+
+  /** What applying the event means for its row; an error of the apply is thrown (the caller rolls back). */
+  private async settle(event: ClaimedEvent, manager: EntityManager): Promise<Settlement> {
     const { maxAttempts, backoffBaseMs, notYetDeadlineSeconds } = this.settings;
     // Claims that never settled (the process died or the lease ran out each time) count too: an event
     // that kills its worker must not be retried forever. An event waiting for its row (not_yet) is bounded
@@ -161,14 +236,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
         status: 'failed',
         error: `gave up after ${event.attempts - 1} attempts that never completed (worker crash or lease expiry)`,
       };
-    let outcome;
-    try {
-      outcome = await this.dispatcher.dispatch(event.payload);
-    } catch (error) {
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      if (event.attempts >= maxAttempts) return { status: 'failed', error: `${message} (after ${event.attempts} attempts)` };
-      return { status: 'retry', error: message, delayMs: backoffMs(event.attempts, backoffBaseMs) };
-    }
+    const outcome = await this.dispatcher.dispatch(event.payload, { manager });
     switch (outcome.result) {
       case 'applied':
         return { status: 'processed', note: outcome.detail ?? null };

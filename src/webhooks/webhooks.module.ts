@@ -18,6 +18,7 @@ import { WebhookEventsController } from './webhook-events.controller';
 import { WebhookEventsService } from './webhook-events.service';
 import { WebhookInboxWriter } from './webhook-inbox.writer';
 import { WebhookInboxMetrics } from './webhook-metrics';
+import { WebhookRetention } from './webhook-retention.service';
 import { WebhookWorker } from './webhook-worker.service';
 
 /*
@@ -73,7 +74,8 @@ import { WebhookWorker } from './webhook-worker.service';
     WebhookWorker,
     WebhookEventsService,
     WebhookInboxMetrics,
+    WebhookRetention,
   ],
-  exports: [WebhookInboxWriter, WebhookWorker, WEBHOOK_STRIPE_CONTEXT],
+  exports: [WebhookInboxWriter, WebhookWorker, WebhookRetention, WEBHOOK_STRIPE_CONTEXT],
 })
 export class WebhooksModule {}

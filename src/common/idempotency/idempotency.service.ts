@@ -2,6 +2,7 @@ import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { deleteInBatches } from '../delete-in-batches';
 import { canonicalJson } from './canonical-json';
 import { preparedQuery } from '../../database/prepared-query';
 import { responseText } from './operation-context';
@@ -120,8 +121,13 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     await this.db.query(`DELETE FROM idempotency_keys WHERE id = $1 AND status = 'in_progress'`, [operationId]);
   }
 
-  async deleteExpired(): Promise<number> {
-    const [, count] = await this.db.query(`DELETE FROM idempotency_keys WHERE expires_at < now() AND status = 'completed'`);
-    return Number(count ?? 0);
+  /** Deletes completed records past their expiry, in short batches. */
+  deleteExpired(): Promise<number> {
+    return deleteInBatches(
+      this.db,
+      `DELETE FROM idempotency_keys WHERE id IN (
+         SELECT id FROM idempotency_keys WHERE expires_at < now() AND status = 'completed' LIMIT $1)`,
+      [],
+    );
   }
 }
