@@ -99,15 +99,19 @@ describe('GET /metrics (Prometheus)', () => {
 
     expect((await t.request({ method: 'POST', url: '/v1/admin/reconcile' })).statusCode).toBeLessThan(300);
 
-    // The emulator's own payment_intent.succeeded delivery, handled by the worker (stale: our API call wrote that state first).
+    // The emulator's own payment_intent.succeeded delivery (stale: our API call wrote that state first) and our
+    // signed customer.updated (foreign), both handled by the worker, in whichever order it claims them.
     let m: Sample[] = [];
     await until(
-      'the payment_intent.succeeded event handled',
+      'the payment_intent.succeeded and customer.updated events handled',
       async () => {
         m = await scrape();
-        return value(m, 'webhook_apply_duration_seconds_count', { event_type: 'payment_intent.succeeded' });
+        return [
+          value(m, 'webhook_apply_duration_seconds_count', { event_type: 'payment_intent.succeeded' }),
+          value(m, 'webhook_apply_duration_seconds_count', { event_type: 'customer.updated' }),
+        ];
       },
-      (n) => n >= 1,
+      ([succeeded, updated]) => succeeded >= 1 && updated >= 1,
     );
 
     const http = (method: string, route: string, status: string) =>
