@@ -47,6 +47,8 @@ export function emulatorOf(t: TestApp) {
     clearFaults: () => call('DELETE', '/_emulator/faults'),
     object: async (id: string) => (await call('GET', `/_emulator/objects/${id}`)).body,
     later: (seconds = 2) => later(url, seconds),
+    /** Stops Stripe's clock (or lets it run again): answers and events then share one second on purpose. */
+    holdClock: (hold: boolean) => call('POST', '/_emulator/clock', { hold }),
     threeDSecure: (intentId: string, result: 'success' | 'failure') =>
       fetch(`${url}/_emulator/3ds/${intentId}?result=${result}`, { redirect: 'manual' }),
     /** Every PaymentIntent the emulator holds (listed through the API itself). */

@@ -62,6 +62,7 @@ export function handleEmulatorRoute(
         return json(res, 200, { reset: true });
       case 'POST /clock':
         em.advanceClock(Number(body.advanceSeconds ?? 0));
+        if (body.hold !== undefined) em.holdClock(String(body.hold) === 'true');
         return json(res, 200, { now: em.nowSec() });
       case 'GET /clock':
         return json(res, 200, { now: em.nowSec() });

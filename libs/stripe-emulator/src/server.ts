@@ -156,6 +156,9 @@ async function handle(em: Emulator, router: Router, actions: TestActions, req: h
     'Content-Type': 'application/json',
     ...baseHeaders,
     ...reply!.headers,
+    // Stripe dates its answers and its events by one clock; so do we (the clock /_emulator/clock advances),
+    // at answer time: an event made during the call is never newer than the answer.
+    Date: new Date(em.nowMs()).toUTCString(),
   });
   res.end(reply!.body);
 }

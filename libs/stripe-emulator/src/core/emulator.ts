@@ -34,6 +34,7 @@ export class Emulator {
   readonly webhooks: WebhookDispatcher;
   requestLog: RequestLogEntry[] = [];
   private clockOffsetMs = 0;
+  private heldMs?: number;
   private frozenSec?: number;
   private lastEventCreated = 0;
   private timers = new Set<NodeJS.Timeout>();
@@ -51,7 +52,15 @@ export class Emulator {
   }
 
   nowMs(): number {
-    return this.opts.now() + this.clockOffsetMs;
+    return this.heldMs ?? this.opts.now() + this.clockOffsetMs;
+  }
+
+  /**
+   * Stops the emulator clock where it is (or lets it run again), so a test can make an answer and an event
+   * share one second of Stripe's clock on purpose rather than by luck.
+   */
+  holdClock(hold: boolean): void {
+    this.heldMs = hold ? this.nowMs() : undefined;
   }
 
   /** Object timestamps: the frozen time of a test clock while its objects are worked on, else the emulator clock. */
@@ -79,6 +88,7 @@ export class Emulator {
 
   advanceClock(seconds: number): void {
     this.clockOffsetMs += seconds * 1000;
+    if (this.heldMs !== undefined) this.heldMs += seconds * 1000;
     this.changed();
   }
 
@@ -168,6 +178,7 @@ export class Emulator {
     this.faults.clear();
     this.requestLog = [];
     this.clockOffsetMs = 0;
+    this.heldMs = undefined;
     this.lastEventCreated = 0;
     this.changed();
   }
