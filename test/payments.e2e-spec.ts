@@ -1,4 +1,6 @@
+import Stripe from 'stripe';
 import { query } from './utils/database';
+import { until } from './utils/wait';
 import { bootApp, TestApp } from './utils/app';
 import { createCustomer, emulatorOf } from './payments-helpers';
 
@@ -136,6 +138,38 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
     expect(res.statusCode).toBe(402);
     const [row] = await query(t.db.url, 'SELECT status, last_payment_error FROM payments WHERE id = $1', [res.json().paymentId]);
     expect(row).toMatchObject({ status: 'requires_payment_method', last_payment_error: { declineCode: 'insufficient_funds' } });
+  });
+
+  it('a decline made at Stripe (the browser) in the very second of our create answer still reaches the row by webhook', async () => {
+    // Stripe's clock held: our create's answer and the decline's event share one second on purpose. The decline
+    // keeps the status our answer stored (requires_payment_method), so `created` cannot order them: the event
+    // must be checked with Stripe, not dropped as stale.
+    await emulator.holdClock(true);
+    try {
+      const created = await post('/v1/payments', { amount: 1700, currency: 'usd', customerId });
+      expect(created.json()).toMatchObject({ status: 'requires_payment_method', lastPaymentError: null });
+      const { id, stripePaymentIntentId } = created.json();
+      const [{ synced }] = await query(t.db.url, 'SELECT stripe_synced_at AS synced FROM payments WHERE id = $1', [id]);
+      const { hostname, port } = new URL(emulator.url);
+      const stripe = new Stripe('sk_test_browser', { host: hostname, port: Number(port), protocol: 'http' });
+      const declined = await stripe.paymentIntents
+        .confirm(stripePaymentIntentId, { payment_method: 'pm_card_visa_chargeDeclinedInsufficientFunds' })
+        .catch((e: Stripe.errors.StripeError) => e);
+      expect(declined).toBeInstanceOf(Stripe.errors.StripeCardError);
+      const [event] = (await stripe.events.list({ type: 'payment_intent.payment_failed', limit: 10 })).data.filter(
+        (e) => (e.data.object as Stripe.PaymentIntent).id === stripePaymentIntentId,
+      );
+      expect(event.created).toBe(Number(synced));
+      const payment = await until(
+        'decline mirrored by webhook',
+        async () => (await get(`/v1/payments/${id}`)).json(),
+        (p) => p.lastPaymentError !== null,
+        30_000,
+      );
+      expect(payment).toMatchObject({ status: 'requires_payment_method', lastPaymentError: { declineCode: 'insufficient_funds' } });
+    } finally {
+      await emulator.holdClock(false);
+    }
   });
 
   it('3-D Secure: requires_action with nextAction; after authentication GET ?sync=true -> succeeded', async () => {

@@ -58,14 +58,6 @@ export class CheckoutService {
   async getPayment(id: string): Promise<PaymentEntity> {
     const payment = await this.payments.get(id);
     if (payment.customerId !== DEMO_CUSTOMER_ID) throw new ProblemException(404, 'payment_not_found', `No payment ${id}.`);
-    // A decline made in the browser within the second of our create keeps the status the row already has, so
-    // order safety cannot tell its event from an older one and skips it: after a grace period for the webhook,
-    // ask Stripe (not the browser) instead.
-    const quietMs = Date.now() - payment.updatedAt.getTime();
-    if (payment.status === 'requires_payment_method' && !payment.lastPaymentError && quietMs > 2000) {
-      await this.payments.syncFromStripe(id);
-      return this.payments.get(id);
-    }
     return payment;
   }
 

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import type { EntityManager, ObjectLiteral } from 'typeorm';
 import { recordDomainEvents } from '../../events/domain-event';
+import { canonicalJson } from '../idempotency/canonical-json';
 import { entityFromRow } from '../../database/entity-from-row';
 import { stripeAnswerTime } from '../../payments/stripe-freshness';
 import { localIdOf } from '../../payments/stripe-metadata';
@@ -31,9 +32,10 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
  * within one transaction, and creation is an INSERT keyed on our id and Stripe's: the database
  * serialises create and apply, and an event is never `processed` without its effect.
  * Order safety (see webhooks.module.ts): a final status is never left; an event older than the last
- * applied one, or not newer than the last fresh answer, is stale; in the same second the status later in
- * Stripe's order wins; the one undecidable case (an event of the very second of our last fresh answer)
- * re-fetches the object.
+ * applied one or the last fresh answer is stale; an event of the same second that would change nothing is
+ * stale; against an earlier event of that second the status later in Stripe's order wins; every other
+ * same-second change (one of the very second of our fresh answer, one that keeps the status) is
+ * undecidable from `created` and re-fetches the object.
  */
 export class StripeMirror<O, E extends ObjectLiteral> {
   private readonly decl: MirrorDeclaration<O, E> & Required<Pick<MirrorDeclaration<O, E>, 'stripeIdOf' | 'localIdOf'>>;
@@ -205,27 +207,34 @@ export class StripeMirror<O, E extends ObjectLiteral> {
     const statusOf = decl.statusOf ?? ((v: Raw) => (v.status as string | undefined) ?? null);
     const stored = statusOf(row);
     const incoming = statusOf(state);
-    const final = !!stored && !!decl.finalStatuses?.includes(stored);
-    if (final && stored !== incoming) return 'stale';
+    if (stored && decl.finalStatuses?.includes(stored) && stored !== incoming) return 'stale';
     if (ev === null) return true;
     const synced = num(row.stripe_synced_at);
     const last = num(row.stripe_event_created);
-    const newerThanAnswer = synced === null || ev > synced;
-    let newerThanEvent = last === null || ev > last;
-    if (!newerThanEvent && ev === last) {
-      // Same second as the last applied event: the status later in Stripe's order wins.
-      const order = decl.statusOrder;
-      newerThanEvent =
-        !order ||
-        (order.indexOf(incoming ?? '') >= order.indexOf(stored ?? '') &&
-          order.indexOf(incoming ?? '') >= 0 &&
-          order.indexOf(stored ?? '') >= 0);
-    }
-    if (newerThanAnswer && newerThanEvent) return true;
-    // An event of the very second of our last fresh answer cannot be ordered against it (a decline
-    // follows requires_confirmation, a 3-D Secure completion follows requires_action): ask Stripe.
-    const undecidable = ev === synced && stored !== incoming && !final && !!decl.retrieve && !!decl.statusOrder;
-    return undecidable ? 'refetch' : 'stale';
+    if ((synced !== null && ev < synced) || (last !== null && ev < last)) return 'stale';
+    if (ev !== synced && ev !== last) return true;
+    // Same second as what the row holds: Stripe's `created` has 1-second resolution and cannot order them.
+    if (!this.differs(row, state)) return 'stale';
+    const order = decl.statusOrder;
+    const [at, from] = [order?.indexOf(incoming ?? '') ?? -1, order?.indexOf(stored ?? '') ?? -1];
+    // Against an earlier event of that second, a status later in Stripe's order is the later news.
+    if (ev !== synced && at >= 0 && from >= 0 && at !== from) return at > from ? true : 'stale';
+    // Otherwise (a decline keeps the status of the answer it follows, a customer has no status order) only
+    // Stripe knows which came last: ask it rather than drop a change or apply an older one.
+    if (decl.retrieve) return 'refetch';
+    return ev === synced ? 'stale' : true;
+  }
+
+  /** Whether writing `state` would change the row (columns kept when null or once set count as unchanged). */
+  private differs(row: Raw, state: Raw): boolean {
+    const comparable = (v: unknown) =>
+      v instanceof Date ? String(v.getTime()) : v !== null && typeof v === 'object' ? canonicalJson(v) : String(v ?? null);
+    return Object.entries(state).some(([col, value]) => {
+      const kept = row[col];
+      if (value === null || value === undefined) return !this.decl.keepWhenNull?.includes(col) && kept !== null && kept !== undefined;
+      if (kept !== null && kept !== undefined && this.decl.keepWhenSet?.includes(col)) return false;
+      return comparable(kept) !== comparable(value);
+    });
   }
 
   private values(state: Raw): unknown[] {
