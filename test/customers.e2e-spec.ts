@@ -1,6 +1,8 @@
+import Stripe from 'stripe';
 import { StripeContext } from '@app/stripe';
 import { query } from './utils/database';
 import { bootApp, TestApp } from './utils/app';
+import { until } from './utils/wait';
 
 describe('customers (sandbox: in-process emulator)', () => {
   let t: TestApp;
@@ -90,6 +92,31 @@ describe('customers (sandbox: in-process emulator)', () => {
         .sort(),
     ).toEqual(['description', 'email', 'metadata', 'phone']);
     expect(JSON.stringify(t.logs)).not.toContain('4242 4242 4242 4242');
+  });
+
+  it('a customer deleted at Stripe (the dashboard, another service) is marked deleted here by its customer.deleted webhook', async () => {
+    const created = (await t.request({ method: 'POST', url: '/v1/customers', payload: { email: 'gone-at-stripe@example.com' } })).json();
+    const { hostname, port } = new URL(emulatorUrl);
+    const stripe = new Stripe('sk_test_dashboard', { host: hostname, port: Number(port), protocol: 'http' });
+    await stripe.customers.del(created.stripeCustomerId);
+    // Stripe's customer.deleted carries the customer object as it was: no `deleted: true` in the payload.
+    const [event] = (await stripe.events.list({ type: 'customer.deleted', limit: 1 })).data;
+    expect(event.data.object).toMatchObject({ id: created.stripeCustomerId });
+    expect((event.data.object as { deleted?: boolean }).deleted).toBeUndefined();
+    const gone = await until(
+      'deleted by webhook',
+      async () => (await t.request({ url: `/v1/customers/${created.id}` })).json(),
+      (c) => c.deletedAt !== null,
+      30_000,
+    );
+    expect(gone).toMatchObject({ id: created.id, email: 'gone-at-stripe@example.com', deletedAt: expect.any(String) });
+    const pay = await t.request({
+      method: 'POST',
+      url: '/v1/payments',
+      payload: { amount: 1000, currency: 'usd', customerId: created.id },
+    });
+    expect(pay.statusCode).toBe(409);
+    expect(pay.json()).toMatchObject({ code: 'customer_deleted' });
   });
 
   it('unknown or malformed ids -> 404 / 400', async () => {

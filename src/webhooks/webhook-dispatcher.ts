@@ -80,8 +80,11 @@ export class WebhookDispatcher {
 
       case 'customer.created':
       case 'customer.updated':
+        return { result: await this.customers.applyStripeCustomer(object as Stripe.Customer, opts) };
+
       case 'customer.deleted':
-        return { result: await this.customers.applyStripeCustomer(object as Stripe.Customer | Stripe.DeletedCustomer, opts) };
+        // Stripe's customer.deleted carries the customer as it was, without `deleted: true`: the type says it.
+        return { result: await this.customers.applyStripeCustomer({ ...(object as Stripe.Customer), deleted: true }, opts) };
 
       case 'customer.subscription.created':
       case 'customer.subscription.updated':
