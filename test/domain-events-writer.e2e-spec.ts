@@ -180,4 +180,49 @@ describe('domain events are written with the change they describe', () => {
     expect((await t.request({ method: 'DELETE', url: `/v1/customers/${customerId}` })).statusCode).toBe(200);
     expect(await types(customerId)).toEqual(['customer.created', 'customer.updated', 'customer.deleted']);
   });
+
+  it('saving a card: setup_intent.succeeded and payment_method.attached in one transaction, then payment_method.detached', async () => {
+    const customer = await t.request({ method: 'POST', url: '/v1/customers', payload: { email: 'saves@example.com' } });
+    const customerId = customer.json().id;
+    const si = await t.request({
+      method: 'POST',
+      url: '/v1/setup-intents',
+      payload: { customerId, paymentMethod: 'pm_card_authenticationRequiredOnSetup', confirm: true, returnUrl: 'https://shop.example/s' },
+    });
+    expect(si.json()).toMatchObject({ status: 'requires_action' });
+    const { id, stripeSetupIntentId } = si.json();
+    expect(await types(id)).toEqual([]);
+    await later();
+    await fetch(`${emulator.url}/_emulator/3ds/${stripeSetupIntentId}?result=success`, { redirect: 'manual' });
+    const [succeeded] = await eventsFor(stripeSetupIntentId, 'setup_intent.succeeded');
+    const pm = (succeeded.data.object as Stripe.SetupIntent).payment_method as string;
+
+    // A failure before commit takes the setup, the card and both events with it; the retry writes each once.
+    mirrorHooks.beforeCommit = (table) => {
+      if (table === 'setup_intents') throw new Error('injected failure before commit');
+    };
+    expect((await deliver(t, succeeded)).statusCode).toBe(200);
+    await until(
+      'a failed attempt',
+      () => query<{ attempts: number }>(t.db.url, 'SELECT attempts FROM webhook_events WHERE id = $1', [succeeded.id]),
+      (rows) => rows[0]?.attempts > 0,
+    );
+    expect(await types(id)).toEqual([]);
+    expect(await types(pm)).toEqual([]);
+    expect(await query(t.db.url, 'SELECT id FROM payment_methods WHERE id = $1', [pm])).toEqual([]);
+    delete mirrorHooks.beforeCommit;
+    await processed(succeeded.id);
+    const saved = await domainEvents(id);
+    expect(saved.map((e) => e.type)).toEqual(['setup_intent.succeeded']);
+    expect(saved[0].payload).toMatchObject({ previous: { status: 'requires_action' } });
+    expect(saved[0].payload.data.object).toEqual(await get(`/v1/setup-intents/${id}`));
+    const attached = await domainEvents(pm);
+    expect(attached.map((e) => e.type)).toEqual(['payment_method.attached']);
+    expect(attached[0].payload.data.object).toMatchObject({ id: pm, customerId, type: 'card', card: { last4: '3155' }, detachedAt: null });
+
+    expect((await t.request({ method: 'DELETE', url: `/v1/customers/${customerId}/payment-methods/${pm}` })).statusCode).toBe(204);
+    const detached = await domainEvents(pm);
+    expect(detached.map((e) => e.type)).toEqual(['payment_method.attached', 'payment_method.detached']);
+    expect(detached[1].payload.data.object).toMatchObject({ id: pm, customerId, detachedAt: expect.any(String) });
+  });
 });

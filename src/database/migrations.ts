@@ -11,6 +11,7 @@ import { IdempotencyResponseText1796300000000 } from './migrations/1796300000000
 import { Notifications1796500000000 } from './migrations/1796500000000-notifications';
 import { SavedPaymentMethods1796800000000 } from './migrations/1796800000000-saved-payment-methods';
 import { WebhookInboxClaim1797200000000 } from './migrations/1797200000000-webhook-inbox-claim';
+import { PaymentMethodsSyncedAt1797300000000 } from './migrations/1797300000000-payment-methods-synced-at';
 
 // Listed explicitly rather than globbed, so the same list works compiled, under Jest and in the CLI.
 // `npm run migration:generate -- src/database/migrations/<name>` writes a new file: add it here.
@@ -28,4 +29,5 @@ export const migrations = [
   Notifications1796500000000,
   SavedPaymentMethods1796800000000,
   WebhookInboxClaim1797200000000,
+  PaymentMethodsSyncedAt1797300000000,
 ];

@@ -30,6 +30,10 @@ export class PaymentMethodEntity {
   @Column({ name: 'stripe_event_created', type: 'bigint', nullable: true, transformer: bigintAsNumber })
   stripeEventCreated: number | null;
 
+  /** Stripe's time of the last fresh answer written here (a retrieve): events up to it are older. */
+  @Column({ name: 'stripe_synced_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  stripeSyncedAt: number | null;
+
   @Column({ name: 'detached_at', type: 'timestamptz', nullable: true })
   detachedAt: Date | null;
 

@@ -1,36 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import Stripe from 'stripe';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { InjectStripe } from '@app/stripe';
 import { ProblemException } from '../common/errors/problem';
 import { Page } from '../common/http/pagination';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
 import { CustomersService } from '../customers/customers.service';
-import { rowCount } from '../database/row-count';
+import { StripeMirror } from '../common/mirror/stripe-mirror';
 import { ListPaymentMethodsQuery } from './dto/payment-method.response';
-import { CardSummary, PaymentMethodEntity } from './payment-method.entity';
-
-function cardSummary(pm: Stripe.PaymentMethod): CardSummary | null {
-  const card = pm.card;
-  if (!card) return null;
-  return {
-    brand: card.brand,
-    last4: card.last4,
-    expMonth: card.exp_month,
-    expYear: card.exp_year,
-    funding: card.funding ?? null,
-    country: card.country ?? null,
-  };
-}
+import { PaymentMethodEntity } from './payment-method.entity';
+import { paymentMethodMirror } from './payment-method.mirror';
 
 @Injectable()
 export class PaymentMethodsService {
+  private readonly mirror: StripeMirror<Stripe.PaymentMethod, PaymentMethodEntity>;
+
   constructor(
     @InjectRepository(PaymentMethodEntity) private readonly methods: Repository<PaymentMethodEntity>,
     @InjectStripe() private readonly stripe: Stripe,
     private readonly customers: CustomersService,
-  ) {}
+  ) {
+    this.mirror = new StripeMirror(paymentMethodMirror(stripe), methods.manager);
+  }
 
   /** The customer's saved cards, newest first, and which one is the default. */
   async list(customerId: string, query: ListPaymentMethodsQuery): Promise<{ page: Page<PaymentMethodEntity>; defaultId: string | null }> {
@@ -61,55 +53,37 @@ export class PaymentMethodsService {
     if (!pm || pm.detachedAt) {
       throw new ProblemException(404, 'payment_method_not_found', `Customer ${customerId} has no payment method ${paymentMethodId}.`);
     }
+    let detached: Stripe.PaymentMethod;
     try {
-      await this.stripe.paymentMethods.detach(paymentMethodId, {}, { idempotencyKey: `payment_methods.detach:${paymentMethodId}` });
+      detached = await this.stripe.paymentMethods.detach(
+        paymentMethodId,
+        {},
+        { idempotencyKey: `payment_methods.detach:${paymentMethodId}` },
+      );
     } catch (error) {
       // Already detached at Stripe (an earlier attempt lost its answer): the same outcome.
       if (!(error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'payment_method_unexpected_state')) throw error;
+      detached = await this.stripe.paymentMethods.retrieve(paymentMethodId);
     }
-    await this.markDetached(paymentMethodId, null);
+    await this.applyStripePaymentMethod(detached);
     // Stripe dropped it as the default too: its fresh answer outranks any older customer.updated still in flight.
     const customer = await this.customers.get(customerId);
     await this.customers.applyStripeCustomer(await this.stripe.customers.retrieve(customer.stripeCustomerId));
   }
 
-  /** Stores a PaymentMethod Stripe just returned to our own call (a SetupIntent that succeeded). */
-  async record(pm: Stripe.PaymentMethod): Promise<ApplyResult> {
-    return this.applyStripePaymentMethod(pm);
-  }
-
   /**
-   * Mirrors payment_method.attached / updated / detached. Order safety: detaching is final (tombstone);
-   * an event older than the last one applied is skipped; a PaymentMethod of a customer we do not know
-   * is foreign.
+   * Mirrors a PaymentMethod (payment_method.* events, our own retrieves) and records payment_method.attached
+   * / detached with the change. A detached card stops being its customer's default in the same transaction.
    */
-  async applyStripePaymentMethod(pm: Stripe.PaymentMethod, opts: ApplyOptions = {}, detached = false): Promise<ApplyResult> {
-    if (detached || !pm.customer) return this.markDetached(pm.id, opts.eventCreated ?? null);
-    const stripeCustomerId = typeof pm.customer === 'string' ? pm.customer : pm.customer.id;
-    const rows: unknown[] = await this.methods.query(
-      `INSERT INTO payment_methods AS cur (id, customer_id, type, card, stripe_event_created, created_at)
-       SELECT $1, c.id, $3, $4::jsonb, $5::bigint, to_timestamp($6) FROM customers c WHERE c.stripe_customer_id = $2
-       ON CONFLICT (id) DO UPDATE SET card = EXCLUDED.card, customer_id = EXCLUDED.customer_id,
-         stripe_event_created = coalesce(EXCLUDED.stripe_event_created, cur.stripe_event_created), updated_at = now()
-       WHERE cur.detached_at IS NULL
-         AND (EXCLUDED.stripe_event_created IS NULL OR cur.stripe_event_created IS NULL OR cur.stripe_event_created <= EXCLUDED.stripe_event_created)
-       RETURNING cur.id`,
-      [pm.id, stripeCustomerId, pm.type, JSON.stringify(cardSummary(pm)), opts.eventCreated ?? null, pm.created],
-    );
-    if (rowCount(rows)) return 'applied';
-    return (await this.methods.exists({ where: { id: pm.id } })) ? 'stale' : 'foreign';
+  applyStripePaymentMethod(pm: Stripe.PaymentMethod, opts: ApplyOptions = {}): Promise<ApplyResult> {
+    return this.mirror.apply(pm, { ...opts, onWritten: unsetDefaultIfDetached });
   }
+}
 
-  private async markDetached(id: string, eventCreated: number | null): Promise<ApplyResult> {
-    const rows: unknown[] = await this.methods.query(
-      `UPDATE payment_methods SET detached_at = now(), updated_at = now(), stripe_event_created = coalesce($2::bigint, stripe_event_created)
-       WHERE id = $1 AND detached_at IS NULL RETURNING customer_id`,
-      [id, eventCreated],
-    );
-    if (!rowCount(rows)) return (await this.methods.exists({ where: { id } })) ? 'stale' : 'foreign';
-    await this.methods.query(`UPDATE customers SET default_payment_method = NULL, updated_at = now() WHERE default_payment_method = $1`, [
-      id,
-    ]);
-    return 'applied';
-  }
+async function unsetDefaultIfDetached(m: EntityManager, pm: PaymentMethodEntity): Promise<void> {
+  if (!pm.detachedAt) return;
+  await m.query(`UPDATE customers SET default_payment_method = NULL, updated_at = now() WHERE id = $1 AND default_payment_method = $2`, [
+    pm.customerId,
+    pm.id,
+  ]);
 }

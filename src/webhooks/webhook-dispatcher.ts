@@ -117,14 +117,12 @@ export class WebhookDispatcher {
       case 'payment_method.attached':
       case 'payment_method.updated':
       case 'payment_method.automatically_updated':
-      case 'payment_method.detached':
-        return {
-          result: await this.paymentMethods.applyStripePaymentMethod(
-            object as Stripe.PaymentMethod,
-            opts,
-            event.type === 'payment_method.detached',
-          ),
-        };
+      case 'payment_method.detached': {
+        // A detached card has no customer at Stripe; say so whatever the snapshot carries.
+        const pm = object as Stripe.PaymentMethod;
+        const detached = event.type === 'payment_method.detached' ? { ...pm, customer: null } : pm;
+        return { result: await this.paymentMethods.applyStripePaymentMethod(detached, opts) };
+      }
 
       default:
         return { result: 'unhandled' };

@@ -45,6 +45,11 @@ export interface MirrorDeclaration<O, E extends ObjectLiteral> {
    * created it lost its answer). null: cannot be adopted (yet), e.g. its parent row is unknown.
    */
   adopt?(object: O, manager: EntityManager): Promise<Record<string, unknown> | null>;
+  /**
+   * Columns of a row for an object we did not create but own by its parent (a card attached at Stripe to
+   * one of our customers): inserted under its Stripe id when first seen. null: foreign. Default: foreign.
+   */
+  insertUnknown?(object: O, manager: EntityManager): Promise<Record<string, unknown> | null>;
   /** Fresh copy from Stripe: the same-second tie-break and adoption use it. */
   retrieve?(stripeId: string): Promise<O>;
   /** What the GET route returns: the domain events' `data.object`. */

@@ -131,6 +131,13 @@ export class StripeMirror<O, E extends ObjectLiteral> {
       localId ? [stripeId, localId] : [stripeId],
     );
     await mirrorHooks.afterLookup?.(decl.table, stripeId, !!row);
+    if (!row && !localId && decl.insertUnknown) {
+      const extra = await decl.insertUnknown(object, m);
+      if (!extra) return { result: 'foreign' };
+      const inserted = await this.insertIn(m, stripeId, object, extra, opts);
+      // A concurrent first sight inserted it meanwhile: decide on that row like any other.
+      return inserted ? { result: 'applied', entity: inserted } : this.applyIn(m, object, opts);
+    }
     if (!row) return { result: localId ? (this.adoptable(object, opts) ? 'adopt' : 'not_yet') : 'foreign' };
 
     const state = storableText(decl.state(object));

@@ -45,6 +45,17 @@ export function toPaymentMethodResponse(pm: PaymentMethodEntity, defaultId: stri
   return { id: pm.id, type: pm.type, card: pm.card, isDefault: pm.id === defaultId, createdAt: pm.createdAt.toISOString() };
 }
 
+/** A payment method as our domain events carry it: whose it is and whether it is still attached. */
+export interface PaymentMethodEventObject extends Omit<PaymentMethodResponse, 'isDefault'> {
+  customerId: string;
+  detachedAt: string | null;
+}
+
+export function toPaymentMethodEvent(pm: PaymentMethodEntity): PaymentMethodEventObject {
+  const { isDefault: _default, ...rest } = toPaymentMethodResponse(pm, null);
+  return { ...rest, customerId: pm.customerId, detachedAt: pm.detachedAt?.toISOString() ?? null };
+}
+
 export class ListPaymentMethodsQuery extends PageLimitDto {
   @ApiPropertyOptional({ example: 'pm_1QzX1aB2cD3eF4g', description: 'The id of the last payment method of the previous page' })
   @IsOptional()
