@@ -204,8 +204,8 @@ describe('domain events are written with the change they describe', () => {
     expect((await deliver(t, succeeded)).statusCode).toBe(200);
     await until(
       'a failed attempt',
-      () => query<{ attempts: number }>(t.db.url, 'SELECT attempts FROM webhook_events WHERE id = $1', [succeeded.id]),
-      (rows) => rows[0]?.attempts > 0,
+      () => query<{ last_error: string | null }>(t.db.url, 'SELECT last_error FROM webhook_events WHERE id = $1', [succeeded.id]),
+      (rows) => !!rows[0]?.last_error?.includes('injected failure before commit'),
     );
     expect(await types(id)).toEqual([]);
     expect(await types(pm)).toEqual([]);
