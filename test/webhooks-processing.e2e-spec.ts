@@ -279,6 +279,8 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
 
   it('a failing event is retried with backoff, then failed after WEBHOOK_MAX_ATTEMPTS, without blocking the others; operators can list, read and retry it', async () => {
     const p = await createPayment();
+    // Dated after our create's answer by Stripe's clock (the emulator's, moved on by earlier tests), not ours.
+    const [{ synced }] = await query<{ synced: string }>(t.db.url, 'SELECT stripe_synced_at AS synced FROM payments WHERE id = $1', [p.id]);
     // A snapshot our row cannot take (no amount): the handler throws on every attempt.
     const broken = stripeEvent(
       'payment_intent.succeeded',
@@ -290,7 +292,7 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
         currency: 'usd',
         metadata: { payments_service_id: p.id },
       },
-      { created: Math.floor(Date.now() / 1000) + 5 },
+      { created: Number(synced) + 5 },
     );
     const fine = stripeEvent('customer.updated', { id: 'cus_nobody', object: 'customer', email: 'x@example.com', metadata: {} });
     await deliver(t, broken);
