@@ -7,6 +7,7 @@ import { loadConfig } from './config/configuration';
 import { keepDevApiKey } from './config/dev-api-key';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { stopTracing } from './common/tracing/tracing';
+import { printStartupBanner } from './startup-banner';
 
 async function main() {
   const config = loadConfig(process.env);
@@ -32,15 +33,7 @@ async function main() {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
-  const base = `http://${config.app.host === '0.0.0.0' ? '127.0.0.1' : config.app.host}:${(app.getHttpServer().address() as { port: number }).port}`;
-  const lines = [`Payments service listening on ${base}`, `Swagger UI: ${base}/docs`];
-  if (embedded) lines.push(`Database: embedded PostgreSQL in ${embedded.dataDir}`);
-  // Printed once, to the terminal and not through the logger, so a newcomer can try the API at once.
-  if (config.app.generatedApiKey)
-    lines.push(
-      `API key (API_KEYS unset; kept in ${devKeyFile}, delete that file for a new one): Authorization: Bearer ${config.app.generatedApiKey.key}`,
-    );
-  process.stdout.write(`\n${lines.join('\n')}\n\n`);
+  await printStartupBanner(app, config, { databaseDir: embedded?.dataDir, devKeyFile });
 }
 
 main().catch((error: unknown) => {

@@ -27,9 +27,17 @@ const SECRET_PATHS = [
  * errors and stacks, request objects, nested fields), nothing secret-shaped leaves the process, and
  * only lines that are actually written pay for it.
  */
-function redacting(destination: DestinationStream, redactor: Redactor): DestinationStream {
-  return { write: (line: string) => destination.write(redactor.string(line)) };
+function redacting(destination: DestinationStream, redactor: Redactor): DestinationStream & { flush(cb: () => void): void } {
+  const target = destination as DestinationStream & { flush?: (cb: (error?: Error) => void) => void };
+  return {
+    write: (line: string) => target.write(redactor.string(line)),
+    // logger.flush(cb) reaches the asynchronous destination, so main.ts can print its banner after every start-up line.
+    flush: (cb: () => void) => (target.flush ? target.flush(() => cb()) : cb()),
+  };
 }
+
+// Fastify's own "Server listening at" line repeats the banner's first line (main.ts prints it last): debug.
+const FASTIFY_LISTENING = 'Server listening at ';
 
 /** The one pino logger of the process: JSON lines, request id on each, secrets scrubbed. */
 export function createLogger({ level, secrets = [], destination }: LoggerOptions): Logger {
@@ -39,6 +47,13 @@ export function createLogger({ level, secrets = [], destination }: LoggerOptions
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: SECRET_PATHS, censor: '[REDACTED]' },
+      hooks: {
+        logMethod(args, method, level) {
+          if (level === 30 && typeof args[0] === 'string' && args[0].startsWith(FASTIFY_LISTENING))
+            return this.debug(...(args as [string]));
+          return method.apply(this, args);
+        },
+      },
       formatters: { level: (label) => ({ level: label }) },
       // Only the root logger (services, Nest) needs the id from the context: the only children are
       // Fastify's request loggers, which bind it themselves (else every access line had it twice).
