@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { embeddedDataParent } from './utils/process';
 import { until } from './utils/wait';
 
 // Booting embeds a PostgreSQL (initdb on the first start): slow on a loaded CI machine, so generous bounds.
@@ -79,15 +79,11 @@ function descendants(root: number): number[] {
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
 
 describe('npm start as a process (#15)', () => {
-  let dir: string;
-  let env: Record<string, string>;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'payments-npm-start-'));
-    chmodSync(dir, 0o755); // as root, PostgreSQL runs as another user that must reach the data dir
-    // The default log level: what a newcomer sees.
-    env = { PORT: '0', HOST: '127.0.0.1', EMBEDDED_DATABASE_DIR: join(dir, 'pg'), RECONCILE_INTERVAL_SECONDS: '0' };
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
+  const temp = embeddedDataParent('payments-npm-start-');
+  const dir = temp.dir;
+  // The default log level: what a newcomer sees.
+  const env = { PORT: '0', HOST: '127.0.0.1', EMBEDDED_DATABASE_DIR: join(dir, 'pg'), RECONCILE_INTERVAL_SECONDS: '0' };
+  afterAll(() => temp.remove());
 
   it('prints the banner last; SIGTERM to npm stops node and every PostgreSQL process of the data dir; the next start works', async () => {
     const first = await npmStart(env);

@@ -1,4 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface ServiceProcess {
@@ -55,4 +57,12 @@ export function runServiceExpectingFailure(env: Record<string, string>): Promise
     child.stderr.on('data', (d) => (output += d));
     child.once('exit', (code) => resolve({ code, output }));
   });
+}
+
+/** A temporary directory for an embedded PostgreSQL's data dir, reachable by the `postgres` user when run as root. */
+export function embeddedDataParent(prefix: string): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755); // as root, PostgreSQL runs as another user that must reach the data dir
+  // PostgreSQL may still be removing its files for a moment after the service exited.
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }) };
 }
