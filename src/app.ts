@@ -1,5 +1,5 @@
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -11,6 +11,7 @@ import { ApiKeyAuth, registerApiKeyAuth } from './common/auth/api-key-auth';
 import { RateLimits } from './common/auth/rate-limits';
 import { SnapshotLocalStore } from './common/auth/snapshot-store';
 import { registerInputChecks } from './common/http/input-checks';
+import { ClosingAwareFastifyAdapter, refuseWhileClosing } from './common/lifecycle/closing-adapter';
 import { useJsonBodyParser } from './common/http/json-body';
 import { sandboxSafeExamples } from './common/http/openapi-examples';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
@@ -32,7 +33,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const logger =
     options.logger ??
     createLogger({ level: config.app.logLevel, secrets: config.app.apiKeys.map((k) => k.key).concat(config.stripe.webhookSecrets) });
-  const adapter = new FastifyAdapter({
+  const adapter = new ClosingAwareFastifyAdapter({
     loggerInstance: logger,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
@@ -46,7 +47,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
     // Node checks those timeouts only every connectionsCheckingInterval (30 s by default): check each second.
     http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: 1000 },
-    return503OnClosing: true,
+    // Closing is answered by refuseWhileClosing (problem+json, from the first moment of app.close()).
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
   const fastify = adapter.getInstance();
@@ -54,6 +56,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     void reply.header('x-request-id', request.id);
     done();
   });
+  refuseWhileClosing(fastify, adapter);
   registerRequestContext(fastify);
   registerInputChecks(fastify);
   if (config.metrics.enabled) registerHttpMetrics(fastify);

@@ -23,11 +23,26 @@ async function main() {
   const app = await createApp(config);
   await app.listen(config.app.port, config.app.host);
 
+  // app.close() runs the whole sequence (README "Shutdown"): new requests 503 at once (readiness included),
+  // workers stop claiming and hand back what they had not started, the server stops listening, in-flight
+  // requests finish, the inbox writer flushes, the pool closes. The deadline bounds it whatever hangs.
   const shutdown = async (signal: string) => {
-    process.stdout.write(`${signal} received: draining requests and shutting down\n`);
-    await app.close();
+    const started = Date.now();
+    process.stdout.write(`${signal} received: draining requests and shutting down (at most ${config.http.shutdownTimeoutMs / 1000} s)\n`);
+    const deadline = setTimeout(() => {
+      process.stderr.write(`Shutdown did not finish within ${config.http.shutdownTimeoutMs / 1000} s: exiting with work still running\n`);
+      process.exit(1);
+    }, config.http.shutdownTimeoutMs);
+    deadline.unref();
+    try {
+      await app.close();
+    } catch (error) {
+      process.stderr.write(`Shutdown failed: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exit(1);
+    }
     await embedded?.stop();
     await stopTracing();
+    process.stdout.write(`Shut down in ${Date.now() - started} ms\n`);
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

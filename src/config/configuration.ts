@@ -25,6 +25,8 @@ export interface AppConfig {
     requestTimeoutMs: number;
     headersTimeoutMs: number;
     keepAliveTimeoutMs: number;
+    /** SIGTERM to exit, whatever is still running then (main.ts). */
+    shutdownTimeoutMs: number;
     /** Fastify's trustProxy: which proxies' X-Forwarded-For gives the client IP (rate limits are per client IP). */
     trustProxy: boolean | string;
     perKeyPerSecond: number;
@@ -131,6 +133,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       // Node refuses a headers timeout above the request timeout.
       headersTimeoutMs: Math.min(env.HTTP_HEADERS_TIMEOUT_SECONDS, env.HTTP_REQUEST_TIMEOUT_SECONDS) * 1000,
       keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
       perKeyPerSecond: env.RATE_LIMIT_PER_KEY_PER_SECOND,
       failedAuthPerMinute: env.RATE_LIMIT_FAILED_AUTH_PER_MINUTE,

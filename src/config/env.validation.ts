@@ -58,6 +58,9 @@ export class EnvironmentVariables {
   @IntegerBetween(1, 3600)
   HTTP_KEEP_ALIVE_TIMEOUT_SECONDS = 72;
 
+  @IntegerBetween(1, 3600)
+  SHUTDOWN_TIMEOUT_SECONDS = 20;
+
   @Transform(blankToUndefined)
   @IsOptional()
   @Matches(/^(true|false|[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*)$/, {

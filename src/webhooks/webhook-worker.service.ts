@@ -64,6 +64,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  /** Set by stopClaimingAndRelease: no further claim, the unstarted events of a claimed batch go back. */
+  private releasing = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -81,7 +83,17 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     this.nudge();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  beforeApplicationShutdown(): Promise<void> {
+    return this.stopClaimingAndRelease();
+  }
+
+  /**
+   * Shutdown: claim nothing more, finish what is in hand (a batch's transaction, or the event being applied
+   * alone), and hand the unstarted rest back (lease cleared, due at once, the claim not counted as an attempt)
+   * so another instance takes it at once instead of after the lease.
+   */
+  async stopClaimingAndRelease(): Promise<void> {
+    this.releasing = true;
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
@@ -127,8 +139,23 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     // Oldest Stripe event first (the stale-event guards make order irrelevant, but in order is cheaper), and
     // grouped by object so that concurrent batches lock shared rows in the same order (no deadlocks).
     claimed.sort((a, b) => byObject(a).localeCompare(byObject(b)) || a.payload.created - b.payload.created || a.id.localeCompare(b.id));
-    if (claimed.length === 1 || !(await this.applyBatch(claimed))) for (const event of claimed) await this.process(event);
+    if (this.releasing) await this.release(claimed);
+    else if (claimed.length === 1 || !(await this.applyBatch(claimed))) {
+      let done = 0;
+      while (done < claimed.length && !this.releasing) await this.process(claimed[done++]);
+      if (done < claimed.length) await this.release(claimed.slice(done));
+    }
     return claimed.length;
+  }
+
+  /** Gives unstarted claims back: due at once, for any instance, and the claim's attempt is not counted. */
+  private async release(events: ClaimedEvent[]): Promise<void> {
+    const [, released]: [unknown, number] = await this.dataSource.query(
+      `UPDATE webhook_events SET status = 'pending', locked_until = NULL, next_attempt_at = now(), attempts = attempts - 1
+        WHERE status = 'processing' AND (id, attempts) IN (SELECT * FROM unnest($1::text[], $2::int[]))`,
+      [events.map((e) => e.id), events.map((e) => e.attempts)],
+    );
+    this.logger.log({ released }, 'Webhook worker stopping: released the unstarted events of its batch');
   }
 
   private async loop(): Promise<void> {
