@@ -1,7 +1,6 @@
-import Stripe from 'stripe';
 import { bootApp, TestApp } from './utils/app';
 import { query } from './utils/database';
-import { createCustomer, emulatorOf } from './payments-helpers';
+import { createCustomer, createMonthlyPrice, emulatorOf } from './payments-helpers';
 
 const NUL = 'a\u0000b';
 const LONE_SURROGATE = 'a\ud800b';
@@ -18,11 +17,7 @@ describe('nothing reaches Stripe that we cannot store: central input checks (#10
   beforeAll(async () => {
     t = await bootApp();
     emulator = emulatorOf(t);
-    const { hostname, port } = new URL(emulator.url);
-    const stripe = new Stripe('sk_test_emulator', { host: hostname, port: Number(port), protocol: 'http' });
-    priceId = (
-      await stripe.prices.create({ currency: 'usd', unit_amount: 1500, recurring: { interval: 'month' }, product_data: { name: 'Pro' } })
-    ).id;
+    priceId = await createMonthlyPrice(t);
     customerId = await createCustomer(t, 'input@example.com');
     const pay = async (payload: object) => {
       const res = await t.request({ method: 'POST', url: '/v1/payments', payload: { amount: 2000, currency: 'usd', ...payload } });

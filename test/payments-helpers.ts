@@ -1,3 +1,4 @@
+import Stripe from 'stripe';
 import { StripeContext } from '@app/stripe';
 import type { TestApp } from './utils/app';
 
@@ -85,4 +86,21 @@ export function paymentIntentObject(stripeId: string, localId: string, fields: R
     latest_charge: null,
     ...fields,
   };
+}
+
+/** The official SDK pointed at the app's sandbox emulator, as a test drives "Stripe" directly. */
+export function stripeOf(t: TestApp): Stripe {
+  const { hostname, port } = new URL(emulatorOf(t).url);
+  return new Stripe('sk_test_emulator', { host: hostname, port: Number(port), protocol: 'http' });
+}
+
+/** A monthly USD price at the emulator (the catalog is managed in Stripe, not by this service). */
+export async function createMonthlyPrice(t: TestApp, unitAmount = 1500): Promise<string> {
+  const price = await stripeOf(t).prices.create({
+    currency: 'usd',
+    unit_amount: unitAmount,
+    recurring: { interval: 'month' },
+    product_data: { name: 'Pro' },
+  });
+  return price.id;
 }

@@ -151,10 +151,10 @@ describe('subscriptions (real PostgreSQL, emulator over HTTP, real SDK)', () => 
     beforeEach(() => emulator.clearRequests());
     afterEach(async () => expect(await stripeWrites('/v1/subscriptions')).toEqual([]));
 
-    it('unknown customer -> 404', async () => {
+    it('unknown customer -> 400 naming customerId', async () => {
       const res = await post('/v1/subscriptions', { customerId: '00000000-0000-4000-8000-000000000000', priceId });
-      expect(res.statusCode).toBe(404);
-      expect(res.json()).toMatchObject({ code: 'customer_not_found' });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'customer_not_found', errors: [{ field: 'customerId' }] });
     });
 
     it('deleted customer -> 409', async () => {
@@ -354,7 +354,7 @@ describe('subscriptions (real PostgreSQL, emulator over HTTP, real SDK)', () => 
     const doc = (await t.request({ url: '/docs-json', apiKey: null })).json();
     const create = doc.paths['/v1/subscriptions'].post;
     expect(create.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]));
-    expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '404', '409', '422', '429', '502']));
+    expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '409', '422', '429', '502']));
     expect(create.description).toContain('status incomplete');
     expect(Object.keys(doc.paths['/v1/subscriptions'].get.responses)).toEqual(expect.arrayContaining(['200', '400', '401']));
     expect(Object.keys(doc.paths['/v1/subscriptions/{id}'].get.responses)).toEqual(

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { Repository } from 'typeorm';
 import { InjectStripe } from '@app/stripe';
-import { ProblemException } from '../common/errors/problem';
+import { ProblemException, UnknownReference } from '../common/errors/problem';
 import { completeOperationIn } from '../common/idempotency/operation-context';
 import { entityFromRow } from '../database/entity-from-row';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
@@ -59,8 +59,7 @@ export class CustomersService {
   /** A live (not deleted) customer, for operations that need one: payments check this before calling Stripe. */
   async getActive(id: string, field = 'customerId'): Promise<CustomerEntity> {
     const customer = await this.customers.findOneBy({ id });
-    if (!customer)
-      throw new ProblemException(400, 'customer_not_found', `No customer ${id}.`, { errors: [{ field, message: 'no such customer' }] });
+    if (!customer) throw new UnknownReference('customer_not_found', field, `No customer ${id}.`);
     if (customer.deletedAt) throw new ProblemException(409, 'customer_deleted', `Customer ${id} was deleted.`);
     return customer;
   }

@@ -24,7 +24,7 @@ export class RefundsController {
       'The amount is checked against what was received minus every refund not failed or canceled (in-flight ones included) before Stripe is called.',
     status: 201,
     response: RefundResponse,
-    errors: [400, 404, 409, 422, 429, 502],
+    errors: [400, 409, 422, 429, 502],
     idempotent: true,
   })
   async create(@OperationId() operationId: string, @Body() dto: CreateRefundDto): Promise<RefundResponse> {

@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { InjectStripe } from '@app/stripe';
-import { ProblemException } from '../common/errors/problem';
+import { ProblemException, UnknownReference } from '../common/errors/problem';
 import { completeOperationIn } from '../common/idempotency/operation-context';
 import { entityFromRow } from '../database/entity-from-row';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
@@ -125,7 +125,7 @@ export class RefundsService {
       `SELECT id, stripe_payment_intent_id, status, amount_received, currency FROM payments WHERE id = $1 FOR UPDATE`,
       [dto.paymentId],
     );
-    if (!payment) throw new ProblemException(404, 'payment_not_found', `No payment ${dto.paymentId}.`);
+    if (!payment) throw new UnknownReference('payment_not_found', 'paymentId', `No payment ${dto.paymentId}.`);
     const existing = await m.getRepository(RefundEntity).findOneBy({ id });
     if (existing) return { payment, refund: existing }; // a retry of this very operation: already reserved
     if (payment.status !== 'succeeded') {

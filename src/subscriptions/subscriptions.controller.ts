@@ -24,10 +24,10 @@ export class SubscriptionsController {
       'Without paymentMethod: status incomplete with clientSecret; the front end confirms the first invoice with Stripe.js and the subscription becomes active once it is paid. ' +
       'With paymentMethod the first invoice is charged at once: active on success; a decline is NOT an error: 201 with status incomplete, latestInvoice.status open, ' +
       'latestInvoice.paymentStatus requires_payment_method and a clientSecret to retry with another card. With trialPeriodDays: trialing, nothing charged yet. ' +
-      'Unknown customer: 404; deleted customer: 409 (no Stripe call).',
+      'Unknown customer (or price): 400 naming the field; deleted customer: 409 (no Stripe call).',
     status: 201,
     response: SubscriptionResponse,
-    errors: [400, 404, 409, 422, 429, 502],
+    errors: [400, 409, 422, 429, 502],
     idempotent: true,
   })
   async create(@OperationId() operationId: string, @Body() dto: CreateSubscriptionDto): Promise<SubscriptionResponse> {

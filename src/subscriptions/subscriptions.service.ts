@@ -43,8 +43,7 @@ export class SubscriptionsService {
    * (default_incomplete + client secret); with one it is charged at once (allow_incomplete: a decline answers incomplete, not an error).
    */
   async create(id: string, dto: CreateSubscriptionDto): Promise<SubscriptionEntity> {
-    const customer = await this.customers.get(dto.customerId);
-    if (customer.deletedAt) throw new ProblemException(409, 'customer_deleted', `Customer ${customer.id} was deleted.`);
+    const customer = await this.customers.getActive(dto.customerId);
     const sub = await this.stripe.subscriptions.create(
       {
         customer: customer.stripeCustomerId,

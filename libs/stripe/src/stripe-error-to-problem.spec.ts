@@ -47,6 +47,23 @@ describe('stripeErrorToProblem', () => {
       ),
     )!;
     expect(missing.problem).toMatchObject({ status: 404, code: 'stripe_resource_missing', stripeRequestId: 'req_123' });
+    // An id the caller sent in the body: 400 naming our field (README "Errors").
+    const price = stripeErrorToProblem(
+      new Stripe.errors.StripeInvalidRequestError(
+        raw({
+          type: 'invalid_request_error',
+          code: 'resource_missing',
+          param: 'items[0][price]',
+          message: "No such price: 'price_x'",
+          statusCode: 404,
+        }) as never,
+      ),
+    )!;
+    expect(price.problem).toMatchObject({
+      status: 400,
+      code: 'stripe_resource_missing',
+      errors: [{ field: 'priceId', message: "No such price: 'price_x'" }],
+    });
   });
 
   it('idempotency_error -> 409', () => {

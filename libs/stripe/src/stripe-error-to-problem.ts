@@ -11,6 +11,15 @@ export interface StripeProblem {
 const UNKNOWN_OUTCOME =
   'Stripe did not answer definitively, so the outcome is unknown. Retry the same request with the same Idempotency-Key: it will not charge or refund twice.';
 
+/** Stripe parameters that carry an id our callers send in a request body, and the body field they came from. */
+const BODY_FIELDS: Record<string, string> = {
+  payment_method: 'paymentMethod',
+  default_payment_method: 'paymentMethod',
+  'items[0][price]': 'priceId',
+  'invoice_settings[default_payment_method]': 'defaultPaymentMethod',
+  test_clock: 'testClock',
+};
+
 /**
  * Maps an error thrown by the Stripe SDK to this service's problem details; `undefined` for anything else.
  * Pure: no logging, no I/O. Never copies key material into the answer.
@@ -35,6 +44,17 @@ export function stripeErrorToProblem(error: unknown): StripeProblem | undefined 
     return ok(problem(409, 'stripe_idempotency_error', 'Stripe refused the request as a conflicting reuse of an idempotency key.', base));
   }
   if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+    const field = error.code === 'resource_missing' && error.param ? BODY_FIELDS[error.param] : undefined;
+    if (field) {
+      // A Stripe id the caller put in the body (priceId, paymentMethod): 400 naming the field, the rule for every body reference.
+      return ok(
+        problem(400, 'stripe_resource_missing', error.message, {
+          ...base,
+          param: error.param,
+          errors: [{ field, message: error.message }],
+        }),
+      );
+    }
     if (error.code === 'resource_missing' || error.statusCode === 404) {
       return ok(problem(404, 'stripe_resource_missing', error.message, { ...base, param: error.param ?? null }));
     }

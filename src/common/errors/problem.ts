@@ -72,3 +72,14 @@ export class ValidationProblem extends ProblemException {
     super(400, 'validation_failed', `Request validation failed: ${errors.map((e) => e.field).join(', ')}`, { errors });
   }
 }
+
+/**
+ * The one rule for an id in a request BODY that names nothing (ours, like `customerId`, or Stripe's, like
+ * `priceId`): 400 naming the field, as a validation failure does. 404 stays for the URL's own id: a 404 on
+ * `POST /v1/payments` would read as "no such route" to clients, proxies and alerts (README "Errors").
+ */
+export class UnknownReference extends ProblemException {
+  constructor(code: string, field: string, detail: string) {
+    super(400, code, detail, { errors: [{ field, message: detail }] });
+  }
+}

@@ -4,10 +4,10 @@ import { Idempotent } from '../idempotency/idempotent.decorator';
 import { ProblemResponseDto } from './problem-response.dto';
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid input (fields named in `errors`), or Stripe refused the parameters',
+  400: 'Invalid input (fields named in `errors`): also an id in the body that names nothing (`customer_not_found`, `payment_not_found`, `stripe_resource_missing`), or Stripe refused the parameters',
   401: 'Missing or wrong API key',
   402: 'The card was declined: `code`, `declineCode`, `stripeRequestId`; the stored payment reflects Stripe',
-  404: 'Not found here (or `stripe_resource_missing` at Stripe)',
+  404: 'No object with the id in the URL',
   409: 'Not allowed in the current state (no Stripe call was made), or a request with this Idempotency-Key is in progress',
   422: 'This Idempotency-Key was used with a different request',
   429: 'Stripe rate-limited us: retry after Retry-After seconds with the same Idempotency-Key',
