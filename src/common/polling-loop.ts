@@ -1,4 +1,6 @@
 import type { Logger } from '@nestjs/common';
+import { databaseUnavailableReason } from './errors/database-unavailable';
+import { unavailableLog } from './errors/unavailable-log';
 
 /**
  * Runs `pass` again and again: right away while it reports more work, when nudged, else every
@@ -52,7 +54,10 @@ export class PollingLoop {
       try {
         while ((await this.pass()) && !this.stopped);
       } catch (error) {
-        this.logger.warn({ err: error }, `${this.name} pass failed; retrying at the next tick`);
+        const outage = databaseUnavailableReason(error);
+        // A database outage fails every tick alike: counted, not logged four times a second.
+        if (outage) unavailableLog.note(this.logger, `${this.name} pass failed: database unavailable`, outage);
+        else this.logger.warn({ err: error }, `${this.name} pass failed; retrying at the next tick`);
         return;
       }
     } while (this.again && !this.stopped);

@@ -2,6 +2,8 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { databaseUnavailableReason } from '../common/errors/database-unavailable';
+import { unavailableLog } from '../common/errors/unavailable-log';
 import type { AppConfig } from '../config/configuration';
 import type { StripeEventEnvelope } from './stripe-event';
 import { backoffMs } from './webhook-backoff';
@@ -164,7 +166,10 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       try {
         await this.drain();
       } catch (error) {
-        this.logger.warn({ err: error }, 'Webhook worker pass failed; retrying at the next poll');
+        const outage = databaseUnavailableReason(error);
+        // A database outage fails every poll alike: counted, not logged once a second.
+        if (outage) unavailableLog.note(this.logger, 'Webhook worker pass failed: database unavailable', outage);
+        else this.logger.warn({ err: error }, 'Webhook worker pass failed; retrying at the next poll');
         return;
       }
     } while (this.again && !this.stopped);

@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { bootApp, TestApp } from './app';
 import type { TestDatabase } from './database';
 
 export interface DedicatedPostgres {
@@ -41,4 +42,21 @@ export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * For a test file about database outages: boots the app on a PostgreSQL of the file's own before its tests
+ * and removes both after them. Read `.pg` and `.t` inside the tests.
+ */
+export function appOnDedicatedPostgres(): { pg: DedicatedPostgres; t: TestApp } {
+  const holder = {} as { pg: DedicatedPostgres; t: TestApp };
+  beforeAll(async () => {
+    holder.pg = await startDedicatedPostgres();
+    holder.t = await bootApp({ db: holder.pg.db });
+  });
+  afterAll(async () => {
+    await holder.t?.close();
+    await holder.pg?.destroy();
+  });
+  return holder;
 }

@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { fromDatabaseOutage } from './database-unavailable';
 import { problem, ProblemDetails, ProblemException } from './problem';
 
 export interface MappedError {
@@ -6,6 +7,8 @@ export interface MappedError {
   headers: Record<string, string>;
   /** True when the error is ours to investigate: it is logged with its stack. */
   unexpected: boolean;
+  /** Extra facts for the log line (never sent to the client). */
+  logContext?: Record<string, unknown>;
 }
 
 type ErrorMapper = (error: unknown) => MappedError | undefined;
@@ -34,9 +37,17 @@ const CODES_BY_STATUS: Record<number, string> = {
 function fromFastify(error: { code?: string; statusCode?: number; message: string }): MappedError | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { problem: problem(415, 'unsupported_media_type', 'Send JSON with Content-Type: application/json.'), headers: {}, unexpected: false };
+      return {
+        problem: problem(415, 'unsupported_media_type', 'Send JSON with Content-Type: application/json.'),
+        headers: {},
+        unexpected: false,
+      };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { problem: problem(413, 'payload_too_large', 'The request body is larger than this endpoint accepts.'), headers: {}, unexpected: false };
+      return {
+        problem: problem(413, 'payload_too_large', 'The request body is larger than this endpoint accepts.'),
+        headers: {},
+        unexpected: false,
+      };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { problem: problem(400, 'malformed_json', 'The body is empty but Content-Type says JSON.'), headers: {}, unexpected: false };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -61,16 +72,27 @@ function fromHttpException(error: HttpException): MappedError {
     if (typeof message === 'string') detail = message;
     else if (Array.isArray(message)) detail = message.join('; ');
   }
-  return { problem: problem(status, CODES_BY_STATUS[status] ?? 'error', detail), headers: {}, unexpected: status >= 500 };
+  return {
+    problem: problem(status, CODES_BY_STATUS[status] ?? 'error', detail),
+    headers: {},
+    unexpected: status >= 500 && status !== 502 && status !== 503,
+  };
 }
 
 /** Maps anything thrown while handling a request to the one error shape of this service. */
 export function toProblem(error: unknown): MappedError {
-  if (error instanceof ProblemException) return { problem: error.toProblem(), headers: error.headers, unexpected: error.status >= 500 && error.status !== 502 && error.status !== 503 };
+  if (error instanceof ProblemException)
+    return {
+      problem: error.toProblem(),
+      headers: error.headers,
+      unexpected: error.status >= 500 && error.status !== 502 && error.status !== 503,
+    };
   for (const mapper of mappers) {
     const mapped = mapper(error);
     if (mapped) return mapped;
   }
+  const outage = fromDatabaseOutage(error);
+  if (outage) return outage;
   if (error instanceof HttpException) {
     // Nest wraps Fastify's own errors (body parsing, limits) in an HttpException; the cause says which.
     const cause = error.cause as (Error & { code?: string; statusCode?: number }) | undefined;
@@ -80,5 +102,9 @@ export function toProblem(error: unknown): MappedError {
     const mapped = fromFastify(error as Error & { code?: string; statusCode?: number });
     if (mapped) return mapped;
   }
-  return { problem: problem(500, 'internal_error', 'An unexpected error occurred. It has been logged; quote the requestId when reporting it.'), headers: {}, unexpected: true };
+  return {
+    problem: problem(500, 'internal_error', 'An unexpected error occurred. It has been logged; quote the requestId when reporting it.'),
+    headers: {},
+    unexpected: true,
+  };
 }
