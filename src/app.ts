@@ -10,6 +10,7 @@ import rateLimit from '@fastify/rate-limit';
 import { ApiKeyAuth, registerApiKeyAuth } from './common/auth/api-key-auth';
 import { RateLimits } from './common/auth/rate-limits';
 import { SnapshotLocalStore } from './common/auth/snapshot-store';
+import { clientErrorHandler, frameworkErrors } from './common/http/framework-errors';
 import { registerInputChecks } from './common/http/input-checks';
 import { ClosingAwareFastifyAdapter, refuseWhileClosing } from './common/lifecycle/closing-adapter';
 import { useJsonBodyParser } from './common/http/json-body';
@@ -50,6 +51,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // Closing is answered by refuseWhileClosing (problem+json, from the first moment of app.close()).
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // Errors raised before any hook runs (router, HTTP parser) are problem+json too.
+    frameworkErrors,
+    clientErrorHandler,
   });
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -25,11 +25,14 @@ const CODES_BY_STATUS: Record<number, string> = {
   403: 'forbidden',
   404: 'not_found',
   405: 'method_not_allowed',
+  408: 'request_timeout',
   409: 'conflict',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   422: 'unprocessable',
   429: 'too_many_requests',
+  431: 'headers_too_large',
   503: 'service_unavailable',
 };
 
@@ -50,6 +53,14 @@ function fromFastify(error: { code?: string; statusCode?: number; message: strin
       };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { problem: problem(400, 'malformed_json', 'The body is empty but Content-Type says JSON.'), headers: {}, unexpected: false };
+    case 'FST_ERR_BAD_URL':
+      return { problem: problem(400, 'malformed_url', 'The URL is not valid (a bad percent-encoding?).'), headers: {}, unexpected: false };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return {
+        problem: problem(414, 'uri_too_long', 'A path parameter is longer than this service accepts.'),
+        headers: {},
+        unexpected: false,
+      };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { problem: problem(400, 'bad_request', 'Content-Length does not match the body.'), headers: {}, unexpected: false };
   }
