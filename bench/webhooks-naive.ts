@@ -5,15 +5,55 @@ import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { verifyStripeSignature } from '../src/webhooks/stripe-signature';
 
+interface NaiveOptions {
+  databaseUrl: string;
+  secret: string;
+  poolSize: number;
+}
+
+interface EventBody {
+  id: string;
+  type: string;
+  livemode: boolean;
+  api_version: string;
+  created: number;
+  data: { object: { id: string; status: string; amount_received: number } };
+}
+
 /**
  * The design most receivers use, for comparison: a Nest + Fastify route that verifies the signature
  * (the same code as the service) and does one INSERT per request before answering.
  */
-export async function startNaiveReceiver(options: {
-  databaseUrl: string;
-  secret: string;
-  poolSize: number;
-}): Promise<NestFastifyApplication> {
+export function startNaiveReceiver(options: NaiveOptions): Promise<NestFastifyApplication> {
+  return naiveApp(options, (dataSource, event, raw) =>
+    // A copy of the inbox table (payload json); each parameter takes its column's type.
+    dataSource.query(
+      `INSERT INTO naive_webhook_events (id, type, livemode, api_version, stripe_created, object_id, payload, status, source)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 'webhook') ON CONFLICT (id) DO NOTHING`,
+      [event.id, event.type, event.livemode, event.api_version, event.created, event.data.object.id, raw.toString('utf8')],
+    ),
+  );
+}
+
+/**
+ * The naive synchronous design end to end (#16): verify, then the payment's guarded UPDATE in the request,
+ * one commit per event, answered after it. No inbox, no domain event: the cheapest correct apply there is.
+ */
+export function startNaiveApplier(options: NaiveOptions): Promise<NestFastifyApplication> {
+  return naiveApp(options, (dataSource, event) =>
+    dataSource.query(
+      `UPDATE payments SET status = $2, amount_received = $3, stripe_event_created = $4, updated_at = now()
+        WHERE stripe_payment_intent_id = $1 AND status NOT IN ('succeeded', 'canceled')
+          AND (stripe_event_created IS NULL OR stripe_event_created <= $4)`,
+      [event.data.object.id, event.data.object.status, event.data.object.amount_received, event.created],
+    ),
+  );
+}
+
+async function naiveApp(
+  options: NaiveOptions,
+  handle: (dataSource: DataSource, event: EventBody, raw: Buffer) => Promise<unknown>,
+): Promise<NestFastifyApplication> {
   const dataSource = new DataSource({ type: 'postgres', url: options.databaseUrl, extra: { max: options.poolSize } });
   await dataSource.initialize();
 
@@ -27,28 +67,7 @@ export async function startNaiveReceiver(options: {
         toleranceSeconds: 300,
       });
       if (failure) throw new HttpException('bad signature', 400);
-      const event = req.body as {
-        id: string;
-        type: string;
-        livemode: boolean;
-        api_version: string;
-        created: number;
-        data: { object: { id: string } };
-      };
-      // A copy of the inbox table (payload json); each parameter takes its column's type.
-      await dataSource.query(
-        `INSERT INTO naive_webhook_events (id, type, livemode, api_version, stripe_created, object_id, payload, status, source)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 'webhook') ON CONFLICT (id) DO NOTHING`,
-        [
-          event.id,
-          event.type,
-          event.livemode,
-          event.api_version,
-          event.created,
-          event.data.object.id,
-          (req.rawBody as Buffer).toString('utf8'),
-        ],
-      );
+      await handle(dataSource, req.body as EventBody, req.rawBody as Buffer);
       return { received: true };
     }
   }

@@ -11,33 +11,28 @@
  * BENCH_BASELINE=metrics-off (the baseline is this service with METRICS_ENABLED=false instead of the naive receiver:
  * the cost of the Prometheus metrics on the hot path, target within 5%).
  */
-import { ChildProcess, fork } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app';
-import { loadConfig } from '../src/config/configuration';
-import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { typeormOptions } from '../src/database/typeorm-options';
 import { WebhookInboxWriter } from '../src/webhooks/webhook-inbox.writer';
+import {
+  cpuOf,
+  eventTemplate,
+  postgresCpuMs,
+  prepareDatabase,
+  stopChild,
+  toggleProfile,
+  autocannon,
+  benchEntry,
+  benchServiceConfig,
+  forkServer,
+  SECRET,
+} from './bench-utils';
 import { startNaiveReceiver } from './webhooks-naive';
 
-// autocannon ships no types; the part used here.
-interface AutocannonResult {
-  '2xx': number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  latency: { p50: number; p90: number; p99: number; max: number };
-}
-type Autocannon = (options: Record<string, unknown>, done: (error: Error | null, result: AutocannonResult) => void) => unknown;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const autocannon: Autocannon = require('autocannon');
-
-const SECRET = 'whsec_bench_0123456789abcdefghijklmnop';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const POOL = 10;
@@ -59,19 +54,11 @@ async function serve(role: Role, databaseUrl: string) {
     port = (app.getHttpServer().address() as { port: number }).port;
     close = () => app.close();
   } else {
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_SIZE: String(POOL),
-      API_KEYS: 'bench:bench_key_0123456789abcdef',
-      LOG_LEVEL: 'warn',
-      STRIPE_SECRET_KEY: 'sk_test_bench',
-      STRIPE_API_BASE_URL: 'http://127.0.0.1:9',
-      STRIPE_WEBHOOK_SECRET: SECRET,
+    const config = benchServiceConfig(databaseUrl, POOL, SECRET, {
       WEBHOOK_WORKER_ENABLED: 'false',
-      RECONCILE_INTERVAL_SECONDS: '0',
       METRICS_ENABLED: role === 'naive' ? 'false' : 'true',
     });
+
     const app = await createApp(config);
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as { port: number }).port;
@@ -81,206 +68,19 @@ async function serve(role: Role, databaseUrl: string) {
   process.on('message', (m) => {
     if (m === 'stop') void close().then(() => process.exit(0));
     if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
-    if (m === 'profile') void profile(role);
-  });
-}
-
-/** BENCH_CPU_PROF=1: a CPU profile of the measured run only, written to .bench/<role>.cpuprofile. */
-let session: import('node:inspector').Session | undefined;
-async function profile(role: Role) {
-  const { Session } = await import('node:inspector');
-  const { mkdirSync, writeFileSync } = await import('node:fs');
-  if (!session) {
-    session = new Session();
-    session.connect();
-    session.post('Profiler.enable', () => session!.post('Profiler.start'));
-    return;
-  }
-  session.post('Profiler.stop', (_e, { profile: p }) => {
-    mkdirSync('.bench', { recursive: true });
-    writeFileSync(`.bench/${role}.cpuprofile`, JSON.stringify(p));
+    if (m === 'profile') void toggleProfile(role);
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Parent: database, load, verification, report.
 // ---------------------------------------------------------------------------------------------
-/**
- * A realistic ~2.4 KB payment_intent.succeeded event, pretty-printed as Stripe sends it. Built once as a
- * template; each request splices in a new event id, PaymentIntent id and timestamp, so the load generator
- * (on the same 2 cores) spends microseconds, not the server's CPU, per request.
- */
-function eventTemplate(): (eventId: string, created: number) => string {
-  const EVT = '@@EVT@@';
-  const PI = '@@PI@@';
-  const CREATED = 1234567890;
-  const pi = PI;
-  const ch = `ch_${randomBytes(12).toString('hex')}`;
-  const event = {
-    id: EVT,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: CREATED,
-    data: {
-      object: {
-        id: pi,
-        object: 'payment_intent',
-        amount: 4999,
-        amount_capturable: 0,
-        amount_details: { tip: {} },
-        amount_received: 4999,
-        application: null,
-        application_fee_amount: null,
-        automatic_payment_methods: null,
-        canceled_at: null,
-        cancellation_reason: null,
-        capture_method: 'automatic',
-        client_secret: `${pi}_secret_${randomBytes(12).toString('hex')}`,
-        confirmation_method: 'automatic',
-        created: CREATED,
-        currency: 'eur',
-        customer: `cus_${randomBytes(7).toString('hex')}`,
-        description: 'Order #48213 - 3 items',
-        invoice: null,
-        last_payment_error: null,
-        latest_charge: ch,
-        livemode: false,
-        metadata: { payments_service_id: '7d1c0a52-3f55-4f0e-9d0c-1f0b7f6c2a11', order_id: '48213', channel: 'web' },
-        next_action: null,
-        on_behalf_of: null,
-        payment_method: `pm_${randomBytes(12).toString('hex')}`,
-        payment_method_configuration_details: null,
-        payment_method_options: {
-          card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' },
-        },
-        payment_method_types: ['card'],
-        processing: null,
-        receipt_email: 'customer@example.com',
-        review: null,
-        setup_future_usage: null,
-        shipping: {
-          address: { city: 'Berlin', country: 'DE', line1: 'Friedrichstrasse 123', line2: null, postal_code: '10117', state: null },
-          carrier: null,
-          name: 'Erika Mustermann',
-          phone: '+49301234567',
-          tracking_number: null,
-        },
-        source: null,
-        statement_descriptor: null,
-        statement_descriptor_suffix: null,
-        status: 'succeeded',
-        transfer_data: null,
-        transfer_group: null,
-      },
-    },
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: `req_${randomBytes(7).toString('hex')}`, idempotency_key: `stripe-node-retry-${randomBytes(16).toString('hex')}` },
-    type: 'payment_intent.succeeded',
-  };
-  const parts = JSON.stringify(event, null, 2).split(/(@@EVT@@|@@PI@@|1234567890)/);
-  return (eventId, created) => {
-    const pid = `pi_${eventId.slice(4)}`;
-    let out = '';
-    for (const p of parts) out += p === EVT ? eventId : p === PI ? pid : p === String(CREATED) ? String(created) : p;
-    return out;
-  };
-}
-
 const paymentIntentSucceeded = eventTemplate();
 let sequence = 0;
 const runPrefix = randomBytes(6).toString('hex');
 
-async function prepareDatabase(): Promise<{ url: string; cleanup(): Promise<void>; where: string }> {
-  const admin = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `bench_webhooks_${Date.now()}`;
-  try {
-    const c = new Client({ connectionString: admin });
-    await c.connect();
-    await c.query(`CREATE DATABASE "${name}"`);
-    await c.end();
-    const url = new URL(admin);
-    url.pathname = `/${name}`;
-    return {
-      url: url.toString(),
-      where: `PostgreSQL server ${url.host}, fresh database ${name}`,
-      cleanup: async () => {
-        const d = new Client({ connectionString: admin });
-        await d.connect();
-        await d.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        await d.end();
-      },
-    };
-  } catch {
-    const dir = mkdtempSync(join(tmpdir(), 'bench-webhooks-pg-'));
-    const db = await startEmbeddedPostgres({ dataDir: dir });
-    return {
-      url: db.url,
-      where: `embedded PostgreSQL in ${dir}`,
-      cleanup: async () => (await db.stop(), rmSync(dir, { recursive: true, force: true })),
-    };
-  }
-}
-
-function startChild(role: Role, databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(__filename, ['serve', role, databaseUrl], {
-    execArgv: ['-r', join(__dirname, 'swc-register.cjs')],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve({ child, url: `http://127.0.0.1:${m.port}` }));
-    child.once('exit', (code) => reject(new Error(`${role} receiver exited with ${code}`)));
-  });
-}
-
-function cpuOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    const on = (m: { cpu?: NodeJS.CpuUsage }) => {
-      if (!m.cpu) return;
-      child.off('message', on);
-      resolve((m.cpu.user + m.cpu.system) / 1000);
-    };
-    child.on('message', on);
-    child.send('cpu');
-  });
-}
-
-/**
- * CPU milliseconds the whole PostgreSQL server has used (postmaster + live children + reaped children),
- * read from /proc; only meaningful when the server runs on this machine (null otherwise).
- */
-async function postgresCpuMs(url: string): Promise<number | null> {
-  try {
-    const { readFileSync, readdirSync } = await import('node:fs');
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    const { rows } = await c.query(`SELECT split_part(pg_read_file('postmaster.pid'), E'\n', 1)::int AS pid`);
-    await c.end();
-    const postmaster = rows[0].pid as number;
-    const fields = (pid: number | string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    const tick = 100; // USER_HZ
-    const own = fields(postmaster);
-    let total = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const f = fields(entry);
-        if (Number(f[1]) === postmaster) total += Number(f[11]) + Number(f[12]);
-      } catch {
-        /* exited */
-      }
-    }
-    return (total * 1000) / tick;
-  } catch {
-    return null;
-  }
-}
-
-async function stopChild(child: ChildProcess) {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.send('stop');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
+function startChild(role: Role, databaseUrl: string) {
+  return forkServer(__filename, role, databaseUrl);
 }
 
 interface Run {
@@ -503,14 +303,4 @@ async function main() {
   }
 }
 
-if (process.argv[2] === 'serve') {
-  serve(process.argv[3] as Role, process.argv[4]).catch((e) => {
-    process.stderr.write(`${(e as Error).stack}\n`);
-    process.exit(1);
-  });
-} else {
-  main().catch((e) => {
-    process.stderr.write(`${(e as Error).stack}\n`);
-    process.exit(1);
-  });
-}
+benchEntry((role, url) => serve(role as Role, url), main);

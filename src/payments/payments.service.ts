@@ -153,6 +153,14 @@ export class PaymentsService {
     return this.mirror.apply(intent, opts);
   }
 
+  /** Many PaymentIntent events in the caller's transaction (the inbox worker's batches): see StripeMirror.applyEvents. */
+  applyStripePaymentIntentEvents(
+    manager: EntityManager,
+    items: Array<{ object: Stripe.PaymentIntent; eventCreated: number }>,
+  ): Promise<Array<ApplyResult | undefined>> {
+    return this.mirror.applyEvents(manager, items);
+  }
+
   /**
    * Writes what Stripe answered to our own call: creates the row on first sight, else the same guarded
    * apply. A successful call also completes the request's idempotency record in the same transaction.

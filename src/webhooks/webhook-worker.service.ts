@@ -7,7 +7,7 @@ import { unavailableLog } from '../common/errors/unavailable-log';
 import type { AppConfig } from '../config/configuration';
 import type { StripeEventEnvelope } from './stripe-event';
 import { backoffMs } from './webhook-backoff';
-import { WebhookDispatcher } from './webhook-dispatcher';
+import { DispatchOutcome, WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookInboxWriter } from './webhook-inbox.writer';
 
 interface ClaimedEvent {
@@ -129,7 +129,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       for (;;) {
         const n = await this.runOnce();
         total += n;
-        if (n < this.settings.batchSize || this.stopped) return total;
+        if (n < this.settings.batchSize || this.releasing) return total;
       }
     });
     return (await Promise.all(loops)).reduce((a, b) => a + b, 0);
@@ -186,8 +186,13 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       await this.dataSource.transaction(async (manager) => {
         const processed: Array<{ event: ClaimedEvent; note: string | null }> = [];
         const others: Array<{ event: ClaimedEvent; settlement: Settlement }> = [];
+        // The bulk (payment intents) in three statements; the rest, and what those hand back, one by one.
+        const batched = await this.dispatcher.dispatchBatch(
+          events.filter((e) => !this.spent(e)).map((e) => e.payload),
+          manager,
+        );
         for (const event of events) {
-          const settlement = await this.settle(event, manager);
+          const settlement = await this.settle(event, manager, batched.get(event.id));
           if (settlement.status === 'processed') processed.push({ event, note: settlement.note });
           else others.push({ event, settlement });
         }
@@ -254,21 +259,28 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     return { status: 'retry', error: message, delayMs: backoffMs(event.attempts, backoffBaseMs) };
   }
 
+  /** Claimed too often without ever settling (see settle): failed without being applied again. */
+  private spent(event: ClaimedEvent): boolean {
+    const notYetDeadline = new Date(event.received_at).getTime() + this.settings.notYetDeadlineSeconds * 1000;
+    const waitingForRow = !!event.last_error?.startsWith('not_yet') && Date.now() < notYetDeadline;
+    return event.attempts > this.settings.maxAttempts && !waitingForRow;
+  }
+
   /** What applying the event means for its row; an error of the apply is thrown (the caller rolls back). */
-  private async settle(event: ClaimedEvent, manager: EntityManager): Promise<Settlement> {
-    const { maxAttempts, backoffBaseMs, notYetDeadlineSeconds } = this.settings;
+  private async settle(event: ClaimedEvent, manager: EntityManager, batched?: DispatchOutcome): Promise<Settlement> {
+    const { backoffBaseMs, notYetDeadlineSeconds } = this.settings;
     // Claims that never settled (the process died or the lease ran out each time) count too: an event
     // that kills its worker must not be retried forever. An event waiting for its row (not_yet) is bounded
     // by its own deadline instead: those retries settled, and a fast backoff would otherwise spend the
     // budget before the creating request commits.
     const notYetDeadline = new Date(event.received_at).getTime() + notYetDeadlineSeconds * 1000;
-    const waitingForRow = !!event.last_error?.startsWith('not_yet') && Date.now() < notYetDeadline;
-    if (event.attempts > maxAttempts && !waitingForRow)
+    if (this.spent(event)) {
       return {
         status: 'failed',
         error: `gave up after ${event.attempts - 1} attempts that never completed (worker crash or lease expiry)`,
       };
-    const outcome = await this.dispatcher.dispatch(event.payload, { manager });
+    }
+    const outcome = batched ?? (await this.dispatcher.dispatch(event.payload, { manager }));
     switch (outcome.result) {
       case 'applied':
         return { status: 'processed', note: outcome.detail ?? null };

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import type { EntityManager, ObjectLiteral } from 'typeorm';
-import { recordDomainEvents } from '../../events/domain-event';
+import { NewDomainEvent, recordDomainEvents } from '../../events/domain-event';
 import { canonicalJson } from '../idempotency/canonical-json';
 import { entityFromRow } from '../../database/entity-from-row';
 import { stripeAnswerTime } from '../../payments/stripe-freshness';
@@ -55,6 +55,76 @@ export class StripeMirror<O, E extends ObjectLiteral> {
   async apply(object: O, opts: MirrorWriteOptions<E> = {}): Promise<ApplyResult> {
     const { result } = await this.write(object, opts);
     return result as ApplyResult; // write() resolves refetch and adopt
+  }
+
+  /**
+   * Many event snapshots in the caller's transaction with three statements in all (lock the rows, write
+   * them, record their domain events) instead of three per event: the inbox worker's batch path. Same
+   * lock-then-decide and guards as apply(). An item left `undefined` must go through apply(): its row is
+   * missing (not_yet, adoption, foreign), its decision needs Stripe (refetch), or an earlier item of this
+   * call changes the same row (applied after it, in order).
+   */
+  async applyEvents(m: EntityManager, items: Array<{ object: O; eventCreated: number }>): Promise<Array<ApplyResult | undefined>> {
+    const { decl } = this;
+    const results = new Array<ApplyResult | undefined>(items.length).fill(undefined);
+    if (items.length === 0) return results;
+    const stripeIds = items.map((i) => decl.stripeIdOf(i.object));
+    const localIds = items.map((i) => decl.localIdOf(i.object)).filter((id): id is string => !!id);
+    // Locked in id order: concurrent batches touching the same rows wait for each other instead of deadlocking.
+    const rows: Raw[] = await m.query(
+      `SELECT * FROM ${decl.table} WHERE ${decl.stripeIdColumn} = ANY($1::text[]) OR id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+      [stripeIds, localIds],
+    );
+    const byId = new Map(rows.map((r) => [r.id as string, r]));
+    const byStripeId = new Map(rows.map((r) => [r[decl.stripeIdColumn] as string, r]));
+    const writes: Array<{ index: number; row: Raw; state: Raw; stripeId: string }> = [];
+    const touched = new Set<unknown>();
+    let columns: string[] | undefined;
+    for (const [index, { object, eventCreated }] of items.entries()) {
+      const localId = decl.localIdOf(object);
+      const row = (localId ? byId.get(localId) : undefined) ?? byStripeId.get(stripeIds[index]);
+      if (!row || touched.has(row.id)) continue;
+      await mirrorHooks.afterLookup?.(decl.table, stripeIds[index], true);
+      const state = storableText(decl.state(object));
+      columns ??= Object.keys(state);
+      if (Object.keys(state).join() !== columns.join()) continue;
+      if (!decl.alwaysApplies?.(object)) {
+        const verdict = this.guard(row, state, eventCreated);
+        if (verdict === 'stale') results[index] = 'stale';
+        if (verdict !== true) continue;
+      }
+      touched.add(row.id);
+      writes.push({ index, row, state: { ...state, id: row.id, stripe_event_created: eventCreated }, stripeId: stripeIds[index] });
+    }
+    if (writes.length === 0 || !columns) return results;
+
+    // One UPDATE for every row: the new values travel as one JSON array turned into rows of the table's own
+    // type (jsonb_populate_recordset), so each column gets its type without a cast per parameter.
+    const sets = columns.map((col) => {
+      if (decl.keepWhenNull?.includes(col)) return `${col} = coalesce(v.${col}, t.${col})`;
+      if (decl.keepWhenSet?.includes(col)) return `${col} = coalesce(t.${col}, v.${col})`;
+      return `${col} = v.${col}`;
+    });
+    const [written]: [Raw[], number] = await m.query(
+      `UPDATE ${decl.table} AS t SET ${sets.join(', ')},
+         stripe_event_created = greatest(t.stripe_event_created, v.stripe_event_created), updated_at = now()
+         FROM jsonb_populate_recordset(NULL::${decl.table}, $1::jsonb) AS v
+        WHERE t.id = v.id RETURNING t.*`,
+      [JSON.stringify(writes.map((w) => w.state))],
+    );
+    const after = new Map(written.map((r) => [r.id as string, r]));
+    const events: NewDomainEvent[] = [];
+    for (const w of writes) {
+      const previous = this.hydrate(m, w.row);
+      const next = this.hydrate(m, after.get(w.row.id as string)!);
+      const object = this.decl.response(next);
+      for (const spec of decl.events(previous, next))
+        events.push({ type: spec.type, objectType: decl.objectType, objectId: next.id as string, object, previous: spec.previous });
+      results[w.index] = 'applied';
+    }
+    await recordDomainEvents(m, events);
+    for (const w of writes) await mirrorHooks.beforeCommit?.(decl.table, w.stripeId);
+    return results;
   }
 
   /**

@@ -1,0 +1,481 @@
+/**
+ * npm run bench:webhooks:e2e
+ *
+ * Webhooks end to end (#16): signed payment_intent.succeeded events that move EXISTING payments (seeded rows,
+ * one event per payment, the payment in `processing`), received AND applied. Designs side by side, rounds
+ * alternating, each in its own process on the same PostgreSQL database:
+ *   naive    verify, then the payment's guarded UPDATE in the request, one commit per event (bench/webhooks-naive.ts)
+ *   service  this service: verify, group-committed inbox INSERT, answer; the worker applies the inbox in batches
+ *            (the mirror's lock-then-decide UPDATE and the domain event in the outbox, in one transaction)
+ * Sections:
+ *   closed   BENCH_CONNECTIONS (50) connections for BENCH_SECONDS (10) per round, BENCH_ROUNDS (3) rounds; then the
+ *            service's backlog is drained. Applied events/s = applied / (load + drain time).
+ *   open     fixed arrival rates (BENCH_RATES, 250,500,1000,2000 events/s) for BENCH_OPEN_SECONDS (8) each.
+ *   backlog  the worker alone (HTTP off), draining 1,000 and BENCH_BACKLOG (100,000) pending rows stored directly:
+ *            CPU per applied event must not grow with the backlog. Also 10,000 events with the outbox written and
+ *            with domain_events INSERTs turned into no-ops (a rule): the outbox's share of the apply cost.
+ * CPU: the design's process (node) and the PostgreSQL backends of the bench's database (/proc; the server runs on
+ * this machine and may be shared), per applied event.
+ * Ack->applied: processed_at - received_at of the inbox rows (both stamped by PostgreSQL's clock).
+ *
+ * Env: DATABASE_URL (admin URL; else embedded), BENCH_SECTIONS (closed,open,backlog), BENCH_CPU_PROF=1 (.bench/*.cpuprofile
+ * of the service process in round 1), plus the service's own WEBHOOK_WORKER_BATCH / WEBHOOK_WORKER_CONCURRENCY.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { createApp } from '../src/app';
+import { typeormOptions } from '../src/database/typeorm-options';
+import { WebhookWorker } from '../src/webhooks/webhook-worker.service';
+import {
+  cpuOf,
+  databaseBackendsCpuMs,
+  eventTemplate,
+  prepareDatabase,
+  stopChild,
+  toggleProfile,
+  autocannon,
+  benchEntry,
+  benchServiceConfig,
+  forkServer,
+  SECRET,
+} from './bench-utils';
+import { startNaiveApplier } from './webhooks-naive';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const RATES = (process.env.BENCH_RATES ?? '250,500,1000,2000').split(',').map(Number);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 100_000);
+const SECTIONS = (process.env.BENCH_SECTIONS ?? 'closed,open,backlog').split(',');
+const POOL = 10;
+/** Upper bound of events one closed-loop round may send (payments are seeded for it). */
+const ROUND_CAP = Number(process.env.BENCH_ROUND_CAP ?? 8_000 * SECONDS);
+
+type Role = 'naive' | 'service' | 'worker';
+const body = eventTemplate();
+const localIdOf = (k: number) => `00000000-0000-4000-8000-${k.toString(16).padStart(12, '0')}`;
+const eventIdOf = (tag: string, k: number) => `evt_${tag}_${k.toString(36)}`;
+
+// ---------------------------------------------------------------------------------------------
+// Child process: one design.
+// ---------------------------------------------------------------------------------------------
+async function serve(role: Role, databaseUrl: string) {
+  if (role === 'naive') {
+    const app = await startNaiveApplier({ databaseUrl, secret: SECRET, poolSize: POOL });
+    await app.listen(0, '127.0.0.1');
+    return listening(role, (app.getHttpServer().address() as { port: number }).port, () => app.close());
+  }
+  const config = benchServiceConfig(databaseUrl, POOL, SECRET, {
+    WEBHOOK_WORKER_ENABLED: role === 'service' ? 'true' : 'false',
+    ...(process.env.WEBHOOK_WORKER_BATCH ? { WEBHOOK_WORKER_BATCH: process.env.WEBHOOK_WORKER_BATCH } : {}),
+    ...(process.env.WEBHOOK_WORKER_CONCURRENCY ? { WEBHOOK_WORKER_CONCURRENCY: process.env.WEBHOOK_WORKER_CONCURRENCY } : {}),
+  });
+
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  process.on('message', (m) => {
+    if (m === 'drain')
+      void app
+        .get(WebhookWorker)
+        .drain()
+        .then((n) => process.send!({ drained: n }));
+  });
+  listening(role, (app.getHttpServer().address() as { port: number }).port, () => app.close());
+}
+
+function listening(role: Role, port: number, close: () => Promise<void>) {
+  process.send!({ port });
+  process.on('message', (m) => {
+    if (m === 'stop') void close().then(() => process.exit(0));
+    if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
+    if (m === 'profile') void toggleProfile(`e2e-${role}`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent.
+// ---------------------------------------------------------------------------------------------
+interface Child {
+  child: ChildProcess;
+  url: string;
+}
+
+function startChild(role: Role, databaseUrl: string) {
+  return forkServer(__filename, role, databaseUrl);
+}
+
+function ask<T>(child: ChildProcess, message: string, key: string): Promise<T> {
+  return new Promise((resolve) => {
+    const on = (m: Record<string, unknown>) => {
+      if (!(key in m)) return;
+      child.off('message', on);
+      resolve(m[key] as T);
+    };
+    child.on('message', on);
+    child.send(message);
+  });
+}
+
+class Bench {
+  private seeded = 0;
+  private next = 1;
+
+  constructor(readonly db: Client) {}
+
+  /** Payments 1..upTo exist (status processing), one per future event. */
+  async seed(upTo: number) {
+    for (let from = this.seeded + 1; from <= upTo; from += 50_000) {
+      const to = Math.min(upTo, from + 49_999);
+      await this.db.query(
+        `INSERT INTO payments (id, stripe_payment_intent_id, amount, currency, status, capture_method)
+         SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, 'pi_e2e_' || g, 4999, 'eur', 'processing', 'automatic'
+           FROM generate_series($1::int, $2::int) AS g`,
+        [from, to],
+      );
+    }
+    this.seeded = Math.max(this.seeded, upTo);
+  }
+
+  /** Reserves `count` fresh payments for a run; returns the first k. */
+  async reserve(count: number): Promise<number> {
+    const first = this.next;
+    this.next += count;
+    await this.seed(this.next - 1);
+    return first;
+  }
+
+  async count(sql: string, params: unknown[] = []): Promise<number> {
+    return Number((await this.db.query(sql, params)).rows[0].n);
+  }
+
+  backlog(): Promise<number> {
+    return this.count(`SELECT count(*) AS n FROM webhook_events WHERE status IN ('pending', 'processing')`);
+  }
+
+  succeeded(first: number, last: number): Promise<number> {
+    return this.count(`SELECT count(*) AS n FROM payments WHERE status = 'succeeded' AND id BETWEEN $1::uuid AND $2::uuid`, [
+      localIdOf(first),
+      localIdOf(last),
+    ]);
+  }
+
+  async lag(tag: string): Promise<{ p50: number; p99: number; max: number }> {
+    const { rows } = await this.db.query(
+      `SELECT coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY lag), 0) AS p50,
+              coalesce(percentile_cont(0.99) WITHIN GROUP (ORDER BY lag), 0) AS p99, coalesce(max(lag), 0) AS max
+         FROM (SELECT extract(epoch FROM processed_at - received_at) * 1000 AS lag FROM webhook_events
+                WHERE id LIKE $1 AND status = 'processed') l`,
+      [`evt_${tag}_%`],
+    );
+    return { p50: Number(rows[0].p50), p99: Number(rows[0].p99), max: Number(rows[0].max) };
+  }
+
+  /** Waits until the inbox is empty of due work; returns the seconds it took. */
+  async drain(timeoutS = 600): Promise<number> {
+    const t0 = Date.now();
+    while ((await this.backlog()) > 0) {
+      if (Date.now() - t0 > timeoutS * 1000) throw new Error('backlog did not drain');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return (Date.now() - t0) / 1000;
+  }
+}
+
+function fire(url: string, tag: string, first: number, cap: number, seconds: number, rate?: number) {
+  let k = first;
+  let acked = 0;
+  return new Promise<{ acked: number; sent: number; p50: number; p99: number; errors: number }>((resolve, reject) => {
+    autocannon(
+      {
+        url: `${url}/v1/webhooks/stripe`,
+        connections: rate ? Math.min(CONNECTIONS, Math.max(4, Math.ceil(rate / 50))) : CONNECTIONS,
+        duration: seconds,
+        // Closed loop: for `seconds` (payments are seeded for `cap` events); open loop: exactly rate x seconds events.
+        ...(rate ? { overallRate: rate, amount: cap } : {}),
+        method: 'POST',
+        requests: [
+          {
+            setupRequest: (req: Record<string, unknown>) => {
+              const n = k++;
+              const t = Math.floor(Date.now() / 1000);
+              const text = body(eventIdOf(tag, n), t, `pi_e2e_${n}`, localIdOf(n));
+              const v1 = createHmac('sha256', SECRET).update(`${t}.${text}`).digest('hex');
+              return { ...req, body: text, headers: { 'content-type': 'application/json', 'stripe-signature': `t=${t},v1=${v1}` } };
+            },
+            onResponse: (status: number) => {
+              if (status === 200) acked++;
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        resolve({
+          acked,
+          sent: k - first,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          errors: result.non2xx + result.errors + result.timeouts,
+        });
+      },
+    );
+  });
+}
+
+interface Row {
+  section: string;
+  design: Role;
+  label: string;
+  ackedPerS: number;
+  appliedPerS: number;
+  applied: number;
+  httpP99: number;
+  lagP50: number;
+  lagP99: number;
+  backlogAtEnd: number;
+  drainS: number;
+  nodeUs: number;
+  pgUs: number;
+  errors: number;
+}
+
+async function measure(
+  bench: Bench,
+  c: Child,
+  design: Role,
+  section: string,
+  label: string,
+  seconds: number,
+  cap: number,
+  rate?: number,
+  profile = false,
+): Promise<Row> {
+  const tag = `${design[0]}${randomBytes(3).toString('hex')}`;
+  const first = await bench.reserve(cap);
+  if (profile) c.child.send('profile');
+  const node0 = await cpuOf(c.child);
+  const pg0 = await databaseBackendsCpuMs(bench.db);
+  const t0 = Date.now();
+  const run = await fire(c.url, tag, first, cap, seconds, rate);
+  const loadS = (Date.now() - t0) / 1000;
+  const backlogAtEnd = design === 'service' ? await bench.backlog() : 0;
+  const drainS = design === 'service' ? await bench.drain() : 0;
+  const nodeMs = (await cpuOf(c.child)) - node0;
+  const pgMs = (await databaseBackendsCpuMs(bench.db)) - pg0;
+  if (profile) c.child.send('profile');
+  const applied = await bench.succeeded(first, first + run.sent - 1);
+  const lag = design === 'service' ? await bench.lag(tag) : { p50: 0, p99: 0 };
+  return {
+    section,
+    design,
+    label,
+    ackedPerS: run.acked / loadS,
+    appliedPerS: applied / (loadS + drainS),
+    applied,
+    httpP99: run.p99,
+    lagP50: lag.p50,
+    lagP99: lag.p99,
+    backlogAtEnd,
+    drainS,
+    nodeUs: (nodeMs * 1000) / Math.max(1, applied),
+    pgUs: (pgMs * 1000) / Math.max(1, applied),
+    errors: run.errors + (run.acked - applied),
+  };
+}
+
+/** Stores `count` pending events directly (no HTTP), for the worker alone. */
+async function storePending(bench: Bench, count: number, tag: string) {
+  const first = await bench.reserve(count);
+  const t = Math.floor(Date.now() / 1000);
+  for (let i = 0; i < count; i += 500) {
+    const values: string[] = [];
+    const params: unknown[] = [];
+    for (let j = i; j < Math.min(count, i + 500); j++) {
+      const k = first + j;
+      const id = eventIdOf(tag, k);
+      params.push(id, t, `pi_e2e_${k}`, body(id, t, `pi_e2e_${k}`, localIdOf(k)));
+      const b = params.length - 4;
+      values.push(
+        `($${b + 1}, 'payment_intent.succeeded', false, '2026-10-28.endive', $${b + 2}, $${b + 3}, $${b + 4}::json, 'pending', 'webhook')`,
+      );
+    }
+    await bench.db.query(
+      `INSERT INTO webhook_events (id, type, livemode, api_version, stripe_created, object_id, payload, status, source) VALUES ${values.join(', ')}`,
+      params,
+    );
+  }
+  return first;
+}
+
+async function workerAlone(
+  bench: Bench,
+  worker: Child,
+  count: number,
+  label: string,
+  profile = false,
+): Promise<Row & { walPerEvent: number }> {
+  const tag = `w${randomBytes(3).toString('hex')}`;
+  const first = await storePending(bench, count, tag);
+  await bench.db.query('VACUUM ANALYZE webhook_events');
+  const wal0 = (await bench.db.query(`SELECT pg_current_wal_lsn()::text AS l`)).rows[0].l as string;
+  const node0 = await cpuOf(worker.child);
+  const pg0 = await databaseBackendsCpuMs(bench.db);
+  const t0 = Date.now();
+  if (profile) worker.child.send('profile');
+  const drained = await ask<number>(worker.child, 'drain', 'drained');
+  if (profile) worker.child.send('profile');
+  const seconds = (Date.now() - t0) / 1000;
+  const nodeMs = (await cpuOf(worker.child)) - node0;
+  const pgMs = (await databaseBackendsCpuMs(bench.db)) - pg0;
+  const wal = Number((await bench.db.query(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS n`, [wal0])).rows[0].n);
+  const applied = await bench.succeeded(first, first + count - 1);
+  return {
+    section: 'backlog',
+    design: 'worker',
+    label,
+    ackedPerS: 0,
+    appliedPerS: applied / seconds,
+    applied,
+    httpP99: 0,
+    lagP50: 0,
+    lagP99: 0,
+    backlogAtEnd: count - drained,
+    drainS: seconds,
+    nodeUs: (nodeMs * 1000) / Math.max(1, applied),
+    pgUs: (pgMs * 1000) / Math.max(1, applied),
+    errors: count - applied,
+    walPerEvent: wal / Math.max(1, applied),
+  };
+}
+
+const f = (v: number, d = 0) => v.toFixed(d);
+function table(rows: Row[]): string[] {
+  const head =
+    '| section | design | run | acked/s | applied/s | applied | http p99 ms | ack->applied p50 / p99 ms | backlog at end | drain s | node µs/ev | pg µs/ev | lost |';
+  return [
+    head,
+    head.replace(/[^|]/g, '-'),
+    ...rows.map(
+      (r) =>
+        `| ${r.section} | ${r.design} | ${r.label} | ${f(r.ackedPerS)} | ${f(r.appliedPerS)} | ${r.applied} | ${f(r.httpP99)} | ${f(r.lagP50)} / ${f(r.lagP99)} | ${r.backlogAtEnd} | ${f(r.drainS, 1)} | ${f(r.nodeUs)} | ${f(r.pgUs)} | ${r.errors} |`,
+    ),
+  ];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const database = await prepareDatabase('bench_webhooks_e2e');
+  const out: string[] = [];
+  const log = (line: string) => {
+    out.push(line);
+    process.stdout.write(`${line}\n`);
+  };
+  try {
+    const ds = new DataSource(typeormOptions(database.url, 2, true));
+    await ds.initialize();
+    await ds.destroy();
+    const db = new Client({ connectionString: database.url });
+    await db.connect();
+    const bench = new Bench(db);
+    log(
+      `Webhooks end to end: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load avg ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} at start; ${database.where}`,
+    );
+    const rows: Row[] = [];
+    const verdicts: string[] = [];
+
+    if (SECTIONS.includes('closed') || SECTIONS.includes('open')) {
+      const children = { naive: await startChild('naive', database.url), service: await startChild('service', database.url) };
+      try {
+        for (const role of ['naive', 'service'] as const) await measure(bench, children[role], role, 'warm-up', 'warm-up', 2, 5_000);
+        if (SECTIONS.includes('closed')) {
+          for (let round = 1; round <= ROUNDS; round++)
+            for (const role of ['naive', 'service'] as const) {
+              process.stdout.write(`closed round ${round}/${ROUNDS} ${role}...\n`);
+              const r = await measure(
+                bench,
+                children[role],
+                role,
+                'closed',
+                `${round}`,
+                SECONDS,
+                ROUND_CAP,
+                undefined,
+                !!process.env.BENCH_CPU_PROF && round === 1,
+              );
+              rows.push(r);
+            }
+          const closed = (d: Role) => rows.filter((r) => r.section === 'closed' && r.design === d);
+          const ratio = median(closed('service').map((r) => r.appliedPerS)) / median(closed('naive').map((r) => r.appliedPerS));
+          const pgRatio = median(closed('service').map((r) => r.pgUs)) / median(closed('naive').map((r) => r.pgUs));
+          verdicts.push(
+            `closed loop: applied events/s service/naive = ${ratio.toFixed(2)}x (target >= 2x: ${ratio >= 2 ? 'MET' : 'NOT MET'}); ` +
+              `PostgreSQL CPU per applied event service/naive = ${pgRatio.toFixed(2)}x (target <= 0.5x: ${pgRatio <= 0.5 ? 'MET' : 'NOT MET'}) (medians of rounds)`,
+          );
+        }
+        if (SECTIONS.includes('open')) {
+          for (const rate of RATES)
+            for (const role of ['naive', 'service'] as const) {
+              process.stdout.write(`open ${rate}/s ${role}...\n`);
+              rows.push(await measure(bench, children[role], role, 'open', `${rate}/s`, OPEN_SECONDS, rate * OPEN_SECONDS, rate));
+            }
+          for (const rate of RATES) {
+            const [n, s] = (['naive', 'service'] as const).map((d) =>
+              rows.find((r) => r.section === 'open' && r.design === d && r.label === `${rate}/s`)!,
+            );
+            const naiveKeeps = n.ackedPerS >= rate * 0.95 && n.errors === 0;
+            const flat = s.backlogAtEnd <= Math.max(50, rate * 0.2) && s.lagP99 <= 1000;
+            verdicts.push(
+              `open ${rate}/s: naive ${naiveKeeps ? 'sustains it' : `does NOT sustain it (${f(n.ackedPerS)}/s)`}; service backlog at end ${s.backlogAtEnd}, ack->applied p99 ${f(s.lagP99)} ms` +
+                (naiveKeeps ? ` (target backlog ~0 and p99 <= 1 s: ${flat ? 'MET' : 'NOT MET'})` : ''),
+            );
+          }
+        }
+      } finally {
+        await Promise.all(Object.values(children).map((c) => stopChild(c.child)));
+      }
+    }
+
+    if (SECTIONS.includes('backlog')) {
+      const worker = await startChild('worker', database.url);
+      try {
+        await workerAlone(bench, worker, 1_000, 'warm-up');
+        const small = await workerAlone(bench, worker, 1_000, '1,000 pending');
+        const large = await workerAlone(bench, worker, BACKLOG, `${BACKLOG.toLocaleString('en')} pending`, !!process.env.BENCH_CPU_PROF);
+        const written = await workerAlone(bench, worker, 10_000, '10,000, outbox written');
+        await db.query(`CREATE RULE bench_no_outbox AS ON INSERT TO domain_events DO INSTEAD NOTHING`);
+        const without = await workerAlone(bench, worker, 10_000, '10,000, outbox off (rule)');
+        await db.query(`DROP RULE bench_no_outbox ON domain_events`);
+        rows.push(small, large, written, without);
+        const per = (r: Row) => r.nodeUs + r.pgUs;
+        verdicts.push(
+          `backlog: CPU per applied event (node + PostgreSQL) with ${BACKLOG} pending / with 1,000 pending = ${(per(large) / per(small)).toFixed(2)}x (target <= 1.5x: ${per(large) / per(small) <= 1.5 ? 'MET' : 'NOT MET'}); WAL per applied event ${f(small.walPerEvent)} B / ${f(large.walPerEvent)} B`,
+          `outbox: CPU per applied event with domain events written / without = ${(per(written) / per(without)).toFixed(2)}x (target <= 1.25x: ${per(written) / per(without) <= 1.25 ? 'MET' : 'NOT MET'})`,
+        );
+      } finally {
+        await stopChild(worker.child);
+      }
+    }
+
+    log('');
+    for (const line of table(rows)) log(line);
+    log('');
+    for (const v of verdicts) log(v);
+    log(
+      `load avg at end: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    await db.end();
+  } finally {
+    await database.cleanup();
+  }
+}
+
+benchEntry((role, url) => serve(role as Role, url), main);
