@@ -5,6 +5,7 @@ import { LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger as Pino } from 'pino';
+import { StripeContext } from '@app/stripe';
 import { AppModule } from './app.module';
 import rateLimit from '@fastify/rate-limit';
 import { ApiKeyAuth, registerApiKeyAuth } from './common/auth/api-key-auth';
@@ -12,6 +13,7 @@ import { RateLimits } from './common/auth/rate-limits';
 import { SnapshotLocalStore } from './common/auth/snapshot-store';
 import { clientErrorHandler, frameworkErrors } from './common/http/framework-errors';
 import { registerInputChecks } from './common/http/input-checks';
+import { registerNoStore, registerSecurityHeaders } from './common/http/security-headers';
 import { ClosingAwareFastifyAdapter, refuseWhileClosing } from './common/lifecycle/closing-adapter';
 import { useJsonBodyParser } from './common/http/json-body';
 import { sandboxSafeExamples } from './common/http/openapi-examples';
@@ -61,6 +63,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     done();
   });
   refuseWhileClosing(fastify, adapter);
+  registerNoStore(fastify);
   registerRequestContext(fastify);
   registerInputChecks(fastify);
   if (config.metrics.enabled) registerHttpMetrics(fastify);
@@ -73,9 +76,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   // Counting only (createRateLimit): which requests count is decided by the API-key hook and the webhook guard.
   await app.register(rateLimit, { global: false, store: SnapshotLocalStore });
+  await registerSecurityHeaders(app, app.get(StripeContext).emulatorUrl);
   registerApiKeyAuth(fastify, app.get(ApiKeyAuth), app.get(RateLimits));
   useJsonBodyParser(app, BODY_LIMIT);
-  setupSwagger(app);
+  if (config.app.docsEnabled) setupSwagger(app);
   if (config.checkout.pageEnabled) serveCheckoutPage(app);
   await app.init();
   return app;

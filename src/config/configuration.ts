@@ -17,6 +17,8 @@ export interface AppConfig {
     host: string;
     logLevel: string;
     apiKeys: ApiKey[];
+    /** Swagger UI at /docs and the OpenAPI document at /docs-json (DOCS_ENABLED; off in production by default). */
+    docsEnabled: boolean;
     /** Set when API_KEYS was unset outside production: printed once at boot so a newcomer can try the API. */
     generatedApiKey?: ApiKey;
   };
@@ -127,7 +129,14 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
   const env = validateEnvironment(raw);
   const embeddedDir = env.EMBEDDED_DATABASE_DIR ?? `.data/postgres-${env.PORT}`;
   return {
-    app: { env: env.NODE_ENV, port: env.PORT, host: env.HOST, logLevel: env.LOG_LEVEL, ...parseApiKeys(env) },
+    app: {
+      env: env.NODE_ENV,
+      port: env.PORT,
+      host: env.HOST,
+      logLevel: env.LOG_LEVEL,
+      docsEnabled: env.DOCS_ENABLED ?? env.NODE_ENV !== 'production',
+      ...parseApiKeys(env),
+    },
     http: {
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
       // Node refuses a headers timeout above the request timeout.

@@ -141,6 +141,11 @@ export class EnvironmentVariables {
   @IsBoolean({ message: 'CHECKOUT_PAGE_ENABLED must be true or false' })
   CHECKOUT_PAGE_ENABLED?: boolean;
 
+  @Transform((params) => toBool({ value: blankToUndefined(params) }))
+  @IsOptional()
+  @IsBoolean({ message: 'DOCS_ENABLED must be true or false' })
+  DOCS_ENABLED?: boolean;
+
   @Transform(toBool)
   @IsBoolean({ message: 'WEBHOOK_WORKER_ENABLED must be true or false' })
   WEBHOOK_WORKER_ENABLED = true;

@@ -1,0 +1,43 @@
+import helmet from '@fastify/helmet';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * @fastify/helmet's headers on every answer (nosniff, frame and referrer policies, no X-Powered-By, ...),
+ * with a Content-Security-Policy that the two pages we serve work under:
+ * - Swagger UI (/docs): its own scripts and styles from 'self', plus the inline styles it sets and data: images;
+ * - the checkout page (/checkout): in the sandbox the browser talks to the Stripe emulator's URL itself
+ *   (`stripeApiUrl`, so connect-src allows its origin); with real keys it loads Stripe.js from js.stripe.com,
+ *   which talks to api.stripe.com and mounts its iframes from js.stripe.com / hooks.stripe.com (Stripe's
+ *   documented CSP). upgrade-insecure-requests is off: an instance reached over plain HTTP inside a network
+ *   would otherwise have its own pages' requests rewritten to https.
+ */
+export async function registerSecurityHeaders(app: NestFastifyApplication, stripeApiUrl: string | undefined): Promise<void> {
+  const stripeApiOrigin = stripeApiUrl ? [new URL(stripeApiUrl).origin] : [];
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", 'https://js.stripe.com', 'https://*.js.stripe.com'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'https://*.stripe.com'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'", 'https://api.stripe.com', ...stripeApiOrigin],
+        frameSrc: ['https://js.stripe.com', 'https://*.js.stripe.com', 'https://hooks.stripe.com'],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+}
+
+/** Answers of the API are never cached anywhere (some carry a PaymentIntent's clientSecret). */
+export function registerNoStore(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (request.url.startsWith('/v1/') || request.url === '/v1') void reply.header('cache-control', 'no-store');
+    done();
+  });
+}
