@@ -116,6 +116,16 @@ describe('reconciliation: nothing lost even when deliveries are', () => {
         payload: { amount: 1800, currency: 'usd', paymentMethod: 'pm_card_authenticationRequired', confirm: true },
       })
     ).json();
+    // The create's own events (payment_intent.created, .requires_action) must be applied first: one of the
+    // answer's very second that differs from the row re-fetches the payment from Stripe, and applied after the
+    // 3-D Secure completion (a busy worker) it would fix the row by that re-fetch before reconciliation does.
+    await until(
+      "the create's events applied",
+      () => query(t.db.url, `SELECT type, status FROM webhook_events WHERE object_id = $1`, [p.stripePaymentIntentId]),
+      (rows) =>
+        ['payment_intent.created', 'payment_intent.requires_action'].every((type) => rows.some((r) => r.type === type)) &&
+        rows.every((r) => r.status === 'processed'),
+    );
     await stripe.webhookEndpoints.update(endpointId, { disabled: true });
     await later();
     await emulator.threeDSecure(p.stripePaymentIntentId, 'success');
