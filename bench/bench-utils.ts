@@ -208,25 +208,48 @@ export async function toggleProfile(name: string) {
 }
 
 /**
- * CPU milliseconds used by the backends connected to one database (per /proc), other than `exceptPid`:
- * on a PostgreSQL server shared with other work, only this database's sessions count. Server-wide processes
- * (WAL writer, checkpointer) are left out; a benchmark's pools stay connected while it measures.
+ * CPU milliseconds used by the backends of one database (per /proc) between start() and stop(), other than
+ * the sampling session's own: on a PostgreSQL server shared with other work only this database's sessions
+ * count. Pools open and close connections meanwhile, so the backends are sampled every 200 ms: one that
+ * exits loses at most its last 200 ms (idle, since it exits when idle). Server-wide processes (WAL writer,
+ * checkpointer) are left out.
  */
-export async function databaseBackendsCpuMs(db: Client): Promise<number> {
-  const { readFileSync } = await import('node:fs');
-  const { rows } = await db.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-  );
-  let total = 0;
-  for (const { pid } of rows) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      total += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      /* gone */
+export class BackendCpu {
+  private readonly seen = new Map<number, number>();
+  private baseline = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly db: Client) {}
+
+  async start(): Promise<void> {
+    this.seen.clear();
+    await this.sample();
+    this.baseline = new Map(this.seen);
+    this.timer = setInterval(() => void this.sample().catch(() => undefined), 200);
+  }
+
+  async stop(): Promise<number> {
+    clearInterval(this.timer);
+    await this.sample();
+    let total = 0;
+    for (const [pid, ticks] of this.seen) total += ticks - (this.baseline.get(pid) ?? 0);
+    return total * 10; // USER_HZ = 100
+  }
+
+  private async sample(): Promise<void> {
+    const { readFileSync } = await import('node:fs');
+    const { rows } = await this.db.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+    for (const { pid } of rows) {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        this.seen.set(pid, Number(fields[11]) + Number(fields[12]));
+      } catch {
+        /* gone */
+      }
     }
   }
-  return total * 10; // USER_HZ = 100
 }
 
 /** Forks `file` as `serve <role> <databaseUrl>`; resolves once the child reports the port it listens on. */
