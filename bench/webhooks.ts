@@ -9,13 +9,16 @@
  * Env: DATABASE_URL (else postgres://postgres@127.0.0.1:5432/postgres, else embedded), BENCH_SECONDS (10),
  * BENCH_CONNECTIONS (50), BENCH_ROUNDS (3, alternating naive/service), BENCH_CPU_PROF=1 (profiles in .bench/),
  * BENCH_BASELINE=metrics-off (the baseline is this service with METRICS_ENABLED=false instead of the naive receiver:
- * the cost of the Prometheus metrics on the hot path, target within 5%).
+ * the cost of the Prometheus metrics on the hot path, target within 5%), BENCH_BASELINE=context-on (the baseline is this
+ * service with the request context's AsyncLocalStorage entered for the whole run, as if the webhook route did not opt
+ * out of it: what that opt-out saves on the running Node version; see src/common/logging/request-context.ts).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app';
+import { requestContext } from '../src/common/logging/request-context';
 import { typeormOptions } from '../src/database/typeorm-options';
 import { WebhookInboxWriter } from '../src/webhooks/webhook-inbox.writer';
 import {
@@ -39,8 +42,14 @@ const POOL = 10;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 type Role = 'naive' | 'service';
-const METRICS_BASELINE = process.env.BENCH_BASELINE === 'metrics-off';
-const BASELINE_LABEL = METRICS_BASELINE ? 'service, METRICS_ENABLED=false' : 'naive: verify + 1 INSERT/request';
+const CONTEXT_BASELINE = process.env.BENCH_BASELINE === 'context-on';
+// Both compare the service with a variant of itself (same table, same code path) rather than with the naive receiver.
+const METRICS_BASELINE = process.env.BENCH_BASELINE === 'metrics-off' || CONTEXT_BASELINE;
+const BASELINE_LABEL = CONTEXT_BASELINE
+  ? 'service, request context always on'
+  : METRICS_BASELINE
+    ? 'service, METRICS_ENABLED=false'
+    : 'naive: verify + 1 INSERT/request';
 
 // ---------------------------------------------------------------------------------------------
 // Child process: one receiver.
@@ -56,10 +65,12 @@ async function serve(role: Role, databaseUrl: string) {
   } else {
     const config = benchServiceConfig(databaseUrl, POOL, SECRET, {
       WEBHOOK_WORKER_ENABLED: 'false',
-      METRICS_ENABLED: role === 'naive' ? 'false' : 'true',
+      METRICS_ENABLED: role === 'naive' && !CONTEXT_BASELINE ? 'false' : 'true',
     });
 
     const app = await createApp(config);
+    // Entered before listen, so the server's handles and every request inherit it: AsyncLocalStorage stays enabled.
+    if (role === 'naive' && CONTEXT_BASELINE) requestContext.enterWith({ requestId: 'bench' });
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as { port: number }).port;
     close = () => app.close();
@@ -281,7 +292,7 @@ async function main() {
         ),
       ),
       '',
-      `${METRICS_BASELINE ? 'metrics off' : 'naive:  '} ${n.rps.toFixed(0)} events/s over all rounds (median round ${n.medianRps.toFixed(0)}), p99 median ${n.medianP99} ms, lost ${n.lost} of ${n.acked}`,
+      `${CONTEXT_BASELINE ? 'context on' : METRICS_BASELINE ? 'metrics off' : 'naive:  '} ${n.rps.toFixed(0)} events/s over all rounds (median round ${n.medianRps.toFixed(0)}), p99 median ${n.medianP99} ms, lost ${n.lost} of ${n.acked}`,
       `service: ${sv.rps.toFixed(0)} events/s over all rounds (median round ${sv.medianRps.toFixed(0)}), p99 median ${sv.medianP99} ms (worst ${sv.worstP99} ms), lost ${sv.lost} of ${sv.acked}`,
       `Group-commit writer alone (no HTTP, same database, 50 concurrent writers): ${alone.rps.toFixed(0)} events/s at ${alone.cpuPerEventUs.toFixed(0)} µs node CPU per event (includes building the bodies)`,
       ...(METRICS_BASELINE
@@ -291,7 +302,9 @@ async function main() {
           ]),
       ...(METRICS_BASELINE
         ? [
-            `Metrics overhead: metrics on / off = ${(sv.rps / n.rps).toFixed(3)} over all rounds, ${(sv.medianRps / n.medianRps).toFixed(3)} of the median rounds (target >= 0.95); node CPU µs/event (median round) on ${medianCpu('service').toFixed(0)} vs off ${medianCpu('naive').toFixed(0)}`,
+            CONTEXT_BASELINE
+              ? `Request context: as designed (webhook route opted out) / always on = ${(sv.rps / n.rps).toFixed(3)} over all rounds, ${(sv.medianRps / n.medianRps).toFixed(3)} of the median rounds; node CPU µs/event (median round) opted out ${medianCpu('service').toFixed(0)} vs always on ${medianCpu('naive').toFixed(0)}`
+              : `Metrics overhead: metrics on / off = ${(sv.rps / n.rps).toFixed(3)} over all rounds, ${(sv.medianRps / n.medianRps).toFixed(3)} of the median rounds (target >= 0.95); node CPU µs/event (median round) on ${medianCpu('service').toFixed(0)} vs off ${medianCpu('naive').toFixed(0)}`,
           ]
         : []),
       'Ceilings measured on this machine kind (2 cores, same-box load generator): bare Fastify GET ~80k req/s; Nest+Fastify validated POST ~30k; Nest+Fastify one TypeORM INSERT ~3.7k.',
