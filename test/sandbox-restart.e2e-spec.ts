@@ -69,6 +69,14 @@ describe('the sandbox remembers Stripe across a restart (#10, real process on em
       const refund = await after.post('/v1/refunds', { paymentId: paid.body.id, amount: 1000 });
       expect(refund).toMatchObject({ status: 201, body: { status: 'succeeded', amount: 1000 } });
       expect((await after.get(`/v1/payments/${paid.body.id}?sync=true`)).body).toMatchObject({ status: 'succeeded', amountRefunded: 1000 });
+      // The demo catalog seeded at the first boot is the one after the restart: same ids, nothing seeded twice.
+      const config = (await after.get('/v1/config')).body;
+      expect(config.demoPrices.map((p: { id: string }) => p.id)).toEqual(['price_sandbox_demo_monthly', 'price_sandbox_demo_yearly']);
+      const prices = await fetch(`${config.emulatorUrl}/v1/prices?limit=100`, { headers: { authorization: 'Bearer sk_test_emulator' } });
+      expect(((await prices.json()) as { data: Array<{ id: string }> }).data.map((p) => p.id).sort()).toEqual([
+        'price_sandbox_demo_monthly',
+        'price_sandbox_demo_yearly',
+      ]);
       const patched = await after.call('PATCH', `/v1/customers/${customer.body.id}`, { name: 'Ada King' });
       expect(patched).toMatchObject({ status: 200, body: { name: 'Ada King' } });
 

@@ -30,6 +30,10 @@ describe('Stripe provider (libs/stripe)', () => {
         sandbox: true,
         emulatorUrl: context.emulatorUrl,
         livemode: false,
+        demoPrices: [
+          expect.objectContaining({ id: 'price_sandbox_demo_monthly', interval: 'month' }),
+          expect.objectContaining({ id: 'price_sandbox_demo_yearly', interval: 'year' }),
+        ],
       });
     } finally {
       await t.close();
@@ -60,6 +64,7 @@ describe('Stripe provider (libs/stripe)', () => {
           sandbox: false,
           emulatorUrl: null,
           livemode: false,
+          demoPrices: [],
         });
         const created = await t.request({ method: 'POST', url: '/v1/customers', payload: { email: 'ext@example.com' } });
         expect(created.statusCode).toBe(201);

@@ -3,6 +3,21 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOpt
 import { RequiredScope } from '../common/auth/required-scope.decorator';
 import { StripeContext } from '@app/stripe';
 
+class DemoPriceResponse {
+  @ApiProperty({ example: 'price_sandbox_demo_monthly' })
+  id: string;
+  @ApiProperty({ example: 'prod_sandbox_demo' })
+  productId: string;
+  @ApiProperty({ example: 'Demo plan' })
+  productName: string;
+  @ApiProperty({ example: 1500, description: 'Minor units' })
+  unitAmount: number;
+  @ApiProperty({ example: 'usd' })
+  currency: string;
+  @ApiProperty({ example: 'month', enum: ['month', 'year'] })
+  interval: string;
+}
+
 class StripeConfigResponse {
   @ApiPropertyOptional({
     example: 'pk_test_51H...',
@@ -25,6 +40,13 @@ class StripeConfigResponse {
 
   @ApiProperty({ example: false, description: 'True when a live key is configured' })
   livemode: boolean;
+
+  @ApiProperty({
+    type: () => DemoPriceResponse,
+    isArray: true,
+    description: 'Sandbox only (else empty): recurring prices seeded at first boot, to try POST /v1/subscriptions with',
+  })
+  demoPrices: DemoPriceResponse[];
 }
 
 @ApiTags('config')
@@ -35,7 +57,7 @@ export class StripeConfigController {
 
   @Get()
   @RequiredScope('read')
-  @ApiOperation({ summary: 'Client configuration: the Stripe publishable key and whether this is a sandbox' })
+  @ApiOperation({ summary: 'Client configuration: the Stripe publishable key, whether this is a sandbox, and its demo prices' })
   @ApiOkResponse({ type: StripeConfigResponse })
   get(): StripeConfigResponse {
     const sandbox = this.stripe.mode === 'sandbox';
@@ -44,6 +66,7 @@ export class StripeConfigController {
       sandbox,
       emulatorUrl: sandbox ? (this.stripe.emulatorUrl ?? null) : null,
       livemode: this.stripe.livemode,
+      demoPrices: sandbox ? this.stripe.demoPrices : [],
     };
   }
 }

@@ -1,6 +1,9 @@
 import { AddressInfo } from 'node:net';
 import { Emulator, Logger } from './core/emulator';
 import { createEmulatorServer } from './app';
+import { DEMO_CATALOG, seedDemoCatalog } from './resources/products-prices';
+
+export { DEMO_CATALOG } from './resources/products-prices';
 
 export type { Logger as StripeEmulatorLogger } from './core/emulator';
 
@@ -40,6 +43,11 @@ export interface StripeEmulator {
    * keeps its endpoint and secret this way instead of registering a second endpoint.
    */
   reuseWebhookEndpoint(description: string, url: string): { id: string; secret: string } | undefined;
+  /**
+   * Creates the demo product `prod_sandbox_demo` with a monthly and a yearly price ({@link DEMO_CATALOG}, fixed
+   * ids) where missing, and returns the catalog. Idempotent: a state restored from `persistPath` keeps them.
+   */
+  seedDemoCatalog(): typeof DEMO_CATALOG;
   /** Stops the server, timers and webhook deliveries; writes the state file if persisting. */
   close(): Promise<void>;
 }
@@ -82,6 +90,11 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       endpoint.url = targetUrl;
       em.changed();
       return { id: endpoint.id, secret };
+    },
+    seedDemoCatalog: () => {
+      seedDemoCatalog(em);
+      em.changed();
+      return DEMO_CATALOG;
     },
     close: async () => {
       em.close();

@@ -1,3 +1,13 @@
+/** A price of the sandbox's demo catalog. */
+export interface DemoPrice {
+  id: string;
+  productId: string;
+  productName: string;
+  unitAmount: number;
+  currency: string;
+  interval: string;
+}
+
 /** What kind of Stripe this process talks to. */
 export type StripeMode = 'sandbox' | 'test' | 'live';
 
@@ -13,6 +23,8 @@ export class StripeContext {
   /** Base URL of the in-process emulator (sandbox) or of the API host override. */
   emulatorUrl?: string;
   livemode: boolean;
+  /** Sandbox only: the demo recurring prices the emulator was seeded with (GET /v1/config names them). */
+  demoPrices: DemoPrice[] = [];
   /** Resolves once the sandbox webhook endpoint is registered (immediately outside sandbox mode). */
   webhookEndpointReady: Promise<void> = Promise.resolve();
 }

@@ -46,6 +46,18 @@ export async function createStripeRuntime(options: StripeModuleOptions): Promise
   context.webhookSecrets = [...(options.webhookSecrets ?? [])];
   context.publishableKey = options.publishableKey ?? emulator?.publishableKey ?? null;
   if (baseUrl) context.emulatorUrl = baseUrl;
+  if (emulator) {
+    // A newcomer can subscribe at once (Swagger's example uses the monthly one): same ids in every sandbox.
+    const { product, prices } = emulator.seedDemoCatalog();
+    context.demoPrices = prices.map(({ id, unitAmount, currency, interval }) => ({
+      id,
+      productId: product.id,
+      productName: product.name,
+      unitAmount,
+      currency,
+      interval,
+    }));
+  }
   return { client, context, emulator };
 }
 

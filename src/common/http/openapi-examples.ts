@@ -1,4 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { DEMO_CATALOG } from '@app/stripe-emulator';
 
 type Schema = {
   $ref?: string;
@@ -15,8 +16,12 @@ type Schema = {
 // Stripe's test payment methods (pm_card_visa...) exist everywhere and stay.
 const ACCOUNT_ID = /^(cus|price|prod|pi|sub|in|re|ch|seti|evt)_[A-Za-z0-9]+$/;
 
+// The sandbox's demo catalog has the same ids in every sandbox: those examples work as they stand.
+const SEEDED = new Set<unknown>([DEMO_CATALOG.product.id, ...DEMO_CATALOG.prices.map((p) => p.id)]);
+
 const isDeadId = (property: Schema) =>
-  property.format === 'uuid' || (typeof property.example === 'string' && ACCOUNT_ID.test(property.example));
+  property.format === 'uuid' ||
+  (typeof property.example === 'string' && ACCOUNT_ID.test(property.example) && !SEEDED.has(property.example));
 
 /**
  * Swagger UI's "Try it out" fills a body from the schema, and every uuid becomes 3fa85f64-..., an id no

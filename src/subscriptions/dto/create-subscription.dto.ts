@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { DEMO_CATALOG } from '@app/stripe-emulator';
 import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 import { PAYMENT_METHOD_MESSAGE } from '../../payments/dto/create-payment.dto';
 import { IsStripeMetadata, NoCardNumber, PAYMENT_METHOD_ID } from '../../common/http/validators';
@@ -10,7 +11,10 @@ export class CreateSubscriptionDto {
   @IsUUID()
   customerId: string;
 
-  @ApiProperty({ example: 'price_1QzX1aB2cD3eF4g', description: 'A recurring Stripe price id; the catalog is managed in Stripe' })
+  @ApiProperty({
+    example: DEMO_CATALOG.prices[0].id,
+    description: 'A recurring Stripe price id; the catalog is managed in Stripe (the sandbox has two demo prices, see GET /v1/config)',
+  })
   @IsString()
   @Matches(PRICE_ID, { message: 'priceId must be a Stripe price id (price_...)' })
   priceId: string;

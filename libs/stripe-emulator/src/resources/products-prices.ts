@@ -7,7 +7,7 @@ import { RequestInfo, Router } from '../core/router';
 import { StripeObject } from '../core/store';
 import { validateCurrency } from './amounts';
 
-function createProduct(em: Emulator, params: Params, req: RequestInfo): StripeObject {
+function createProduct(em: Emulator, params: Params, req: RequestInfo | null, announce = true): StripeObject {
   const product = em.store.put({
     id: params.id || newId('prod'),
     object: 'product',
@@ -29,8 +29,94 @@ function createProduct(em: Emulator, params: Params, req: RequestInfo): StripeOb
     updated: em.nowSec(),
     url: null,
   });
-  em.emit('product.created', product, req);
+  if (announce) em.emit('product.created', product, req);
   return product;
+}
+
+function createPrice(em: Emulator, params: Params, req: RequestInfo | null, id?: string, announce = true): StripeObject {
+  const currency = validateCurrency(params);
+  const unitAmount = int(params, 'unit_amount');
+  if (unitAmount === undefined) required(params, 'unit_amount');
+  if (unitAmount! < 0) throw invalid('This value must be greater than or equal to 0.', 'parameter_invalid_integer', 'unit_amount');
+  let productId: string;
+  if (params.product) productId = em.store.find(params.product, 'product', 'product').id;
+  else if (params.product_data) productId = createProduct(em, params.product_data, req).id;
+  else required(params, 'product');
+  let recurring: StripeObject['recurring'] = null;
+  if (params.recurring) {
+    const interval = oneOf(params.recurring, 'interval', ['day', 'week', 'month', 'year']) ?? required(params.recurring, 'interval');
+    recurring = {
+      interval,
+      interval_count: int(params.recurring, 'interval_count', 'recurring[interval_count]') ?? 1,
+      meter: null,
+      trial_period_days: null,
+      usage_type: 'licensed',
+    };
+  }
+  const lookupKey = str(params, 'lookup_key') ?? null;
+  if (lookupKey && params.transfer_lookup_key === 'true') {
+    for (const other of em.store.list('price', (p) => p.lookup_key === lookupKey)) other.lookup_key = null;
+  } else if (lookupKey && em.store.list('price', (p) => p.lookup_key === lookupKey).length) {
+    throw invalid(
+      `A price (${em.store.list('price', (p) => p.lookup_key === lookupKey)[0].id}) already uses that lookup key.`,
+      undefined,
+      'lookup_key',
+    );
+  }
+  const price = em.store.put({
+    id: id ?? newId('price'),
+    object: 'price',
+    active: bool(params, 'active') ?? true,
+    billing_scheme: 'per_unit',
+    created: em.nowSec(),
+    currency,
+    custom_unit_amount: null,
+    livemode: false,
+    lookup_key: lookupKey,
+    metadata: mergeMetadata({}, params.metadata),
+    nickname: str(params, 'nickname') ?? null,
+    product: productId!,
+    recurring,
+    tax_behavior: 'unspecified',
+    tiers_mode: null,
+    transform_quantity: null,
+    type: recurring ? 'recurring' : 'one_time',
+    unit_amount: unitAmount!,
+    unit_amount_decimal: String(unitAmount),
+  });
+  if (announce) em.emit('price.created', price, req);
+  return price;
+}
+
+/** The sandbox's demo catalog: fixed ids, so Swagger's examples and README commands work in every sandbox. */
+export const DEMO_CATALOG = {
+  product: { id: 'prod_sandbox_demo', name: 'Demo plan' },
+  prices: [
+    { id: 'price_sandbox_demo_monthly', lookupKey: 'sandbox_demo_monthly', unitAmount: 1500, currency: 'usd', interval: 'month' },
+    { id: 'price_sandbox_demo_yearly', lookupKey: 'sandbox_demo_yearly', unitAmount: 15000, currency: 'usd', interval: 'year' },
+  ],
+} as const;
+
+/**
+ * Creates the demo product and its prices where missing (idempotent: a restored state already has them).
+ * Without events: they are part of the sandbox as it comes, like an account's existing catalog, not news
+ * for a webhook endpoint or for reconciliation's event listing.
+ */
+export function seedDemoCatalog(em: Emulator): void {
+  const { product, prices } = DEMO_CATALOG;
+  if (!em.store.get(product.id)) createProduct(em, { id: product.id, name: product.name, metadata: { sandbox_demo: 'true' } }, null, false);
+  for (const price of prices) {
+    if (em.store.get(price.id)) continue;
+    const params = {
+      product: product.id,
+      currency: price.currency,
+      unit_amount: String(price.unitAmount),
+      recurring: { interval: price.interval },
+      lookup_key: price.lookupKey,
+      nickname: `Demo ${price.interval}ly`,
+    };
+    createPrice(em, params, null, price.id, false);
+  }
 }
 
 export function registerProductsAndPrices(router: Router, em: Emulator): void {
@@ -65,60 +151,7 @@ export function registerProductsAndPrices(router: Router, em: Emulator): void {
     return paginate(items, params, '/v1/products');
   });
 
-  router.add('POST', '/v1/prices', ({ params, req }) => {
-    const currency = validateCurrency(params);
-    const unitAmount = int(params, 'unit_amount');
-    if (unitAmount === undefined) required(params, 'unit_amount');
-    if (unitAmount! < 0) throw invalid('This value must be greater than or equal to 0.', 'parameter_invalid_integer', 'unit_amount');
-    let productId: string;
-    if (params.product) productId = em.store.find(params.product, 'product', 'product').id;
-    else if (params.product_data) productId = createProduct(em, params.product_data, req).id;
-    else required(params, 'product');
-    let recurring: StripeObject['recurring'] = null;
-    if (params.recurring) {
-      const interval = oneOf(params.recurring, 'interval', ['day', 'week', 'month', 'year']) ?? required(params.recurring, 'interval');
-      recurring = {
-        interval,
-        interval_count: int(params.recurring, 'interval_count', 'recurring[interval_count]') ?? 1,
-        meter: null,
-        trial_period_days: null,
-        usage_type: 'licensed',
-      };
-    }
-    const lookupKey = str(params, 'lookup_key') ?? null;
-    if (lookupKey && params.transfer_lookup_key === 'true') {
-      for (const other of em.store.list('price', (p) => p.lookup_key === lookupKey)) other.lookup_key = null;
-    } else if (lookupKey && em.store.list('price', (p) => p.lookup_key === lookupKey).length) {
-      throw invalid(
-        `A price (${em.store.list('price', (p) => p.lookup_key === lookupKey)[0].id}) already uses that lookup key.`,
-        undefined,
-        'lookup_key',
-      );
-    }
-    const price = em.store.put({
-      id: newId('price'),
-      object: 'price',
-      active: bool(params, 'active') ?? true,
-      billing_scheme: 'per_unit',
-      created: em.nowSec(),
-      currency,
-      custom_unit_amount: null,
-      livemode: false,
-      lookup_key: lookupKey,
-      metadata: mergeMetadata({}, params.metadata),
-      nickname: str(params, 'nickname') ?? null,
-      product: productId!,
-      recurring,
-      tax_behavior: 'unspecified',
-      tiers_mode: null,
-      transform_quantity: null,
-      type: recurring ? 'recurring' : 'one_time',
-      unit_amount: unitAmount!,
-      unit_amount_decimal: String(unitAmount),
-    });
-    em.emit('price.created', price, req);
-    return price;
-  });
+  router.add('POST', '/v1/prices', ({ params, req }) => createPrice(em, params, req));
   router.add('GET', '/v1/prices/:id', ({ path }) => {
     return em.store.find(path.id, 'price', 'price');
   });
