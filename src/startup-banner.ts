@@ -1,11 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { StripeContext } from '@app/stripe';
+import type { Logger } from 'pino';
+import { writeAfterLogs } from './common/logging/logger';
 import type { AppConfig } from './config/configuration';
 
 /**
  * The lines a newcomer needs (URL, Swagger, key), printed to the terminal and not through the logger, as
- * the LAST thing at start-up: after the sandbox's webhook registration (it logs once the server listens)
- * and after pino's asynchronous buffer is flushed, so no start-up log line lands below the key.
+ * the LAST thing at start-up: after the sandbox's webhook registration (it logs once the server listens),
+ * queued behind every log line written so far (see writeAfterLogs), so no start-up line lands below the key.
  */
 export async function printStartupBanner(
   app: NestFastifyApplication,
@@ -13,8 +15,6 @@ export async function printStartupBanner(
   extra: { databaseDir?: string; devKeyFile?: string },
 ): Promise<void> {
   await app.get(StripeContext).webhookEndpointReady;
-  const log = app.getHttpAdapter().getInstance().log as { flush?: (cb: () => void) => void };
-  await new Promise<void>((done) => (log.flush ? log.flush(() => done()) : done()));
 
   const { port } = app.getHttpServer().address() as { port: number };
   const base = `http://${config.app.host === '0.0.0.0' ? '127.0.0.1' : config.app.host}:${port}`;
@@ -24,5 +24,5 @@ export async function printStartupBanner(
     lines.push(
       `API key (API_KEYS unset; kept in ${extra.devKeyFile}, delete that file for a new one): Authorization: Bearer ${config.app.generatedApiKey.key}`,
     );
-  process.stdout.write(`\n${lines.join('\n')}\n\n`);
+  writeAfterLogs(app.getHttpAdapter().getInstance().log as Logger, `\n${lines.join('\n')}\n\n`);
 }

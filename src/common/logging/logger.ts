@@ -27,13 +27,27 @@ const SECRET_PATHS = [
  * errors and stacks, request objects, nested fields), nothing secret-shaped leaves the process, and
  * only lines that are actually written pay for it.
  */
-function redacting(destination: DestinationStream, redactor: Redactor): DestinationStream & { flush(cb: () => void): void } {
-  const target = destination as DestinationStream & { flush?: (cb: (error?: Error) => void) => void };
+function redacting(destination: DestinationStream, redactor: Redactor): DestinationStream & Unredacted {
   return {
-    write: (line: string) => target.write(redactor.string(line)),
-    // logger.flush(cb) reaches the asynchronous destination, so main.ts can print its banner after every start-up line.
-    flush: (cb: () => void) => (target.flush ? target.flush(() => cb()) : cb()),
+    write: (line: string) => destination.write(redactor.string(line)),
+    writeUnredacted: (text: string) => destination.write(text),
   };
+}
+
+interface Unredacted {
+  writeUnredacted(text: string): void;
+}
+
+/**
+ * Writes text to the logger's destination as is, queued behind every line logged before it: the asynchronous
+ * destination may still be writing those when a direct process.stdout.write would already be out (its flush()
+ * returns at once unless it buffers). The start-up banner (it shows the API key, which the redactor would scrub)
+ * goes this way so it really is the last thing printed. Destinations of tests go to stdout directly.
+ */
+export function writeAfterLogs(logger: Logger, text: string): void {
+  const stream = (logger as unknown as Record<symbol, Partial<Unredacted> | undefined>)[pino.symbols.streamSym];
+  if (stream?.writeUnredacted) stream.writeUnredacted(text);
+  else process.stdout.write(text);
 }
 
 // Fastify's own "Server listening at" line repeats the banner's first line (main.ts prints it last): debug.
