@@ -225,4 +225,25 @@ describe('domain events are written with the change they describe', () => {
     expect(detached.map((e) => e.type)).toEqual(['payment_method.attached', 'payment_method.detached']);
     expect(detached[1].payload.data.object).toMatchObject({ id: pm, customerId, detachedAt: expect.any(String) });
   });
+
+  it('a customer.created delivered after the default card was set (Stripe’s clock moved on) changes nothing and says nothing', async () => {
+    await later(); // Stripe's clock ahead of the local one, as after any earlier test that moved it
+    const customerId = (await t.request({ method: 'POST', url: '/v1/customers', payload: { email: 'late@example.com' } })).json().id;
+    const si = await t.request({
+      method: 'POST',
+      url: '/v1/setup-intents',
+      payload: { customerId, paymentMethod: 'pm_card_visa', confirm: true },
+    });
+    const pm = si.json().paymentMethod;
+    const patched = await t.request({ method: 'PATCH', url: `/v1/customers/${customerId}`, payload: { defaultPaymentMethod: pm } });
+    expect(patched.json()).toMatchObject({ defaultPaymentMethod: pm });
+    const before = await types(customerId);
+    const [created] = await eventsFor(patched.json().stripeCustomerId, 'customer.created');
+    expect((created.data.object as Stripe.Customer).invoice_settings.default_payment_method).toBeNull();
+    // The first event this row sees, yet older news than the PATCH's answer by Stripe's own clock.
+    expect((await deliver(t, created)).statusCode).toBe(200);
+    await processed(created.id);
+    expect(await get(`/v1/customers/${customerId}`)).toMatchObject({ defaultPaymentMethod: pm });
+    expect(await types(customerId)).toEqual(before);
+  });
 });
