@@ -117,19 +117,31 @@ export class SetupIntentsService {
       const { type: _t, title: _ti, status, detail, code, ...extensions } = problem;
       throw new ProblemException(status, code, detail, { ...extensions, setupIntentId: id }, headers);
     }
-    await this.store(id, customerId, si, stripeAnswerTime(si), isNew, true);
-    return this.get(id);
+    // The row as this write left it, which is what the idempotency record holds: a webhook applied right
+    // after must not make the first answer differ from its replays. Nothing written (a webhook got there
+    // first with newer news): the stored row.
+    return (await this.store(id, customerId, si, stripeAnswerTime(si), isNew, true)) ?? this.get(id);
   }
 
   /** Our own call's answer: a new row on create (or the same apply if a webhook adopted it first), else the guarded apply. */
-  private async store(id: string, customerId: string, si: Stripe.SetupIntent, answeredAt: number, isNew: boolean, completes: boolean) {
+  private async store(
+    id: string,
+    customerId: string,
+    si: Stripe.SetupIntent,
+    answeredAt: number,
+    isNew: boolean,
+    completes: boolean,
+  ): Promise<SetupIntentEntity | undefined> {
     const savesCard = await this.savedCardWriter(si);
+    let written: SetupIntentEntity | undefined;
     const onWritten = async (m: EntityManager, row: SetupIntentEntity) => {
       await savesCard(m, row);
+      written = row;
       if (completes) await completeOperationIn(m, toSetupIntentResponse(row));
     };
     if (isNew) await this.mirror.create(id, si, { customer_id: customerId }, { answeredAt, onWritten });
     else await this.mirror.apply(si, { answeredAt, onWritten });
+    return written;
   }
 
   /**
