@@ -102,7 +102,7 @@ export class SetupIntentsService {
 
   /** Mirrors a SetupIntent (webhooks, ?sync=true); a succeeded one also stores the card it saved. */
   async applyStripeSetupIntent(si: Stripe.SetupIntent, opts: ApplyOptions = {}): Promise<ApplyResult> {
-    return this.mirror.apply(si, { ...opts, onWritten: await this.savedCardWriter(si) });
+    return this.mirror.apply(si, { ...opts, onWritten: await this.savedCardWriter(si, opts.manager) });
   }
 
   /** Runs our Stripe call and writes its answer; a decline (402) is stored before it goes out as a problem. */
@@ -145,18 +145,22 @@ export class SetupIntentsService {
   }
 
   /**
-   * The card a succeeded setup saved is written with the setup itself (payment_method.attached and
-   * setup_intent.succeeded in one transaction), so whoever sees the setup succeeded finds the card in the
-   * customer's list. Fetched before the transaction when Stripe's copy already says succeeded; a success
-   * learnt only inside the write (a same-second event re-fetched) fetches it there.
+   * The card a succeeded setup saved is written before the setup (in the caller's transaction if any, as
+   * a webhook batch has), so whoever sees the setup succeeded finds the card in the customer's list. Not
+   * inside the setup's own write: our API call would then hold the setup's row while waiting for the
+   * card's, and a worker batch that took the card first and then the setup would deadlock with it. Only a
+   * success learnt inside the write (a same-second event re-fetched from Stripe) records its card there.
    */
-  private async savedCardWriter(si: Stripe.SetupIntent): Promise<(m: EntityManager, row: SetupIntentEntity) => Promise<void>> {
+  private async savedCardWriter(
+    si: Stripe.SetupIntent,
+    manager?: EntityManager,
+  ): Promise<(m: EntityManager, row: SetupIntentEntity) => Promise<void>> {
     const pmId = idOf(si.payment_method);
     const known = si.status === 'succeeded' && pmId ? await this.stripe.paymentMethods.retrieve(pmId) : null;
+    if (known) await this.paymentMethods.applyStripePaymentMethod(known, { manager });
     return async (m, row) => {
-      if (row.status !== 'succeeded' || !row.paymentMethod) return;
-      const pm = known?.id === row.paymentMethod ? known : await this.stripe.paymentMethods.retrieve(row.paymentMethod);
-      await this.paymentMethods.applyStripePaymentMethod(pm, { manager: m });
+      if (known || row.status !== 'succeeded' || !row.paymentMethod) return;
+      await this.paymentMethods.applyStripePaymentMethod(await this.stripe.paymentMethods.retrieve(row.paymentMethod), { manager: m });
     };
   }
 }
