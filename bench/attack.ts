@@ -6,7 +6,10 @@
  * ATTACK_CONCURRENCY (4) at a time for ATTACK_SECONDS (6), while this process probes GET /health/live back to
  * back (10 ms apart) on a keep-alive connection. The probe keeps going until every attack request has been
  * answered or cut, so a stall of the event loop shows in its max. Prints, per scenario, the attack answers and
- * /health/live p50/p99/max, next to the same probe without any attack ("idle").
+ * /health/live p50/p99/max, next to the same probe without any attack ("idle"), and the service's own event-loop
+ * delay (p99 and max, from prom-client's nodejs_eventloop_lag_* on GET /metrics, which resets them at each scrape;
+ * '-' for a build without /metrics): on a busy machine the probe's latency includes waiting for a core, the
+ * loop delay is what the service itself was blocked.
  *
  * Scenarios: JSON nested 1 M levels (~2 MB) and 2.4 M levels (~4.8 MB) with a valid key on POST /v1/customers;
  * ~5 MB nested without a key; headers dribbled at 1 byte/s (ATTACK_SLOW_SECONDS, 14: past the 10 s headers
@@ -152,9 +155,21 @@ function slowHeaders(url: string, seconds: number): Promise<string> {
   });
 }
 
+/** Event-loop delay since the previous scrape, in ms (prom-client resets its histogram at each collection). */
+async function loopDelay(url: string): Promise<{ p99: string; max: string }> {
+  const res = await fetch(`${url}/metrics`).catch(() => undefined);
+  const text = res?.ok ? await res.text() : '';
+  const read = (name: string) => {
+    const value = new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1];
+    return value === undefined ? '-' : (Number(value) * 1000).toFixed(1);
+  };
+  return { p99: read('nodejs_eventloop_lag_p99_seconds'), max: read('nodejs_eventloop_lag_max_seconds') };
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
 async function run(url: string, scenario: Scenario) {
+  await loopDelay(url);
   const latencies: number[] = [];
   const outcomes = new Map<string, number>();
   let attacking = true;
@@ -182,6 +197,7 @@ async function run(url: string, scenario: Scenario) {
     await sleep(10);
   }
   await finished;
+  const loop = await loopDelay(url);
   latencies.sort((a, b) => a - b);
   return {
     scenario: scenario.name,
@@ -190,6 +206,8 @@ async function run(url: string, scenario: Scenario) {
     p50: percentile(latencies, 50).toFixed(1),
     p99: percentile(latencies, 99).toFixed(1),
     max: latencies[latencies.length - 1].toFixed(1),
+    'loop p99': loop.p99,
+    'loop max': loop.max,
     seconds: ((Date.now() - started) / 1000).toFixed(1),
   };
 }

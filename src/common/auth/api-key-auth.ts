@@ -106,6 +106,10 @@ export function registerApiKeyAuth(fastify: FastifyInstance, auth: ApiKeyAuth, l
       request.apiKeyName = identity.name;
       await limits.countKeyRequest(request);
     } catch (error) {
+      // A refused request's body is never read; without this Node would still read and discard all of it
+      // to keep the connection alive (up to HTTP_REQUEST_TIMEOUT_SECONDS of an attacker's 5 MB).
+      if (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined)
+        void reply.header('connection', 'close');
       sendProblem(error, request, reply, logger);
       return reply;
     }
