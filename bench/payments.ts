@@ -78,6 +78,8 @@ async function serve(databaseUrl: string, externalEmulatorUrl?: string) {
     WEBHOOK_WORKER_ENABLED: 'false',
     STRIPE_SECRET_KEY: 'sk_test_emulator',
     STRIPE_API_BASE_URL: externalEmulatorUrl ?? emulator!.url,
+    // A configured secret: the service registers no webhook endpoint at the emulator (payments alone are measured).
+    STRIPE_WEBHOOK_SECRET: 'whsec_bench_payments_no_endpoint',
   });
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');

@@ -47,7 +47,7 @@ describe('Stripe provider (libs/stripe)', () => {
     });
     afterAll(() => emulator.close());
 
-    it('uses it, registers nothing, keeps the configured secrets and answers the publishable key', async () => {
+    it('uses it, registers nothing (a configured STRIPE_WEBHOOK_SECRET means an endpoint exists), keeps the secrets, answers the publishable key', async () => {
       const t = await bootApp({
         env: {
           STRIPE_SECRET_KEY: 'sk_test_external',

@@ -28,7 +28,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
-main().catch((err) => {
-  console.error(err);
+main().catch((err: NodeJS.ErrnoException & { port?: number }) => {
+  // The usual first-hour stumble (a second `npm run emulator`): one line saying what to do, not a stack.
+  if (err?.code === 'EADDRINUSE')
+    console.error(`Stripe emulator: port ${err.port} is in use (another emulator?); stop it or pass --port <free port>`);
+  else console.error(err);
   process.exit(1);
 });

@@ -4,6 +4,9 @@ import { StripeApiError } from './core/errors';
 import { newId } from './core/ids';
 import { StripeObject } from './core/store';
 
+/** What `GET /_emulator/info` answers as `emulator`: this project's Stripe emulator. */
+export const EMULATOR_NAME = 'payments-service stripe-emulator';
+
 /** Test-only transitions that Stripe drives itself (3-D Secure page, refund settlement, billing clock). */
 export interface TestActions {
   authenticate(intentId: string, success: boolean): { intent: StripeObject; returnUrl: string | null };
@@ -45,6 +48,9 @@ export function handleEmulatorRoute(
   const route = `${method} /${segments[0] ?? ''}`;
   try {
     switch (route) {
+      case 'GET /info':
+        // Lets a service pointed here by STRIPE_API_BASE_URL know it talks to this emulator (and may register its webhook endpoint).
+        return json(res, 200, { emulator: EMULATOR_NAME, url: em.baseUrl });
       case 'POST /faults':
         return json(res, 201, em.faults.add(body));
       case 'DELETE /faults':

@@ -4,6 +4,7 @@ import { createEmulatorServer } from './app';
 import { DEMO_CATALOG, seedDemoCatalog } from './resources/products-prices';
 
 export { DEMO_CATALOG } from './resources/products-prices';
+export { EMULATOR_NAME } from './emulator-routes';
 
 export type { Logger as StripeEmulatorLogger } from './core/emulator';
 
