@@ -12,6 +12,10 @@
  * Env: DATABASE_URL (else the machine's server with a fresh database, over /var/run/postgresql if present,
  * else 127.0.0.1:5432; else embedded), BENCH_SECONDS (10 per scenario), BENCH_ROUNDS (4),
  * BENCH_CONNECTIONS (10), BENCH_EMULATOR (process | in-process), BENCH_CPU_PROF (a directory).
+ *
+ * Open loop (#16): BENCH_RATES=100,300 sends creates at those fixed arrival rates instead (a request every
+ * 1/rate s whatever the answers, latency counted from the moment it was due: no coordinated omission), SDK and
+ * service alternating, BENCH_SECONDS per side and rate, and reports added p50/p99 and CPU per create.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -36,6 +40,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const RATES = (process.env.BENCH_RATES ?? '').split(',').filter(Boolean).map(Number);
 const fresh = (): Samples => ({ latencies: [], failed: 0, seconds: 0, cpu: {} });
 const API_KEY = 'bench_key_0123456789abcdef';
 const BODY = { amount: 2000, currency: 'usd', description: 'bench' };
@@ -75,6 +80,8 @@ async function serve(databaseUrl: string, externalEmulatorUrl?: string) {
     DATABASE_URL: databaseUrl,
     API_KEYS: `bench:${API_KEY}`,
     LOG_LEVEL: 'warn',
+    // The per-key budget (100/s by default) would answer 429 at the open loop's 300/s: the service's cost is measured.
+    RATE_LIMIT_PER_KEY_PER_SECOND: '1000000',
     WEBHOOK_WORKER_ENABLED: 'false',
     STRIPE_SECRET_KEY: 'sk_test_emulator',
     STRIPE_API_BASE_URL: externalEmulatorUrl ?? emulator!.url,
@@ -215,6 +222,27 @@ async function load(fn: (i: number) => Promise<unknown>, seconds: number, into: 
   for (const [name, ms] of Object.entries(cpuNow(processes))) into.cpu[name] = (into.cpu[name] ?? 0) + ms - cpuBefore[name];
 }
 
+/** Open loop: `rate` calls per second for `seconds`, each timed from when it was due. */
+async function openLoad(fn: (i: number) => Promise<unknown>, rate: number, seconds: number, into: Samples): Promise<void> {
+  const cpuBefore = cpuNow(processes);
+  const start = performance.now();
+  const inFlight: Array<Promise<void>> = [];
+  for (let i = 0; i < Math.round(rate * seconds); i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    inFlight.push(
+      fn(i).then(
+        () => void into.latencies.push(performance.now() - due),
+        () => void into.failed++,
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  into.seconds += seconds;
+  for (const [name, ms] of Object.entries(cpuNow(processes))) into.cpu[name] = (into.cpu[name] ?? 0) + ms - cpuBefore[name];
+}
+
 /** Pids whose CPU the report accounts for: filled in once everything runs. */
 const processes: Record<string, number[]> = {};
 
@@ -300,6 +328,39 @@ async function main() {
     if (emulatorProcess) processes.emulator = [emulatorProcess.child.pid!];
     processes.postgres = await db.backends();
 
+    // The create the service makes, made directly.
+    const createIntent = () =>
+      stripe.paymentIntents.create(
+        {
+          amount: BODY.amount,
+          currency: BODY.currency,
+          description: BODY.description,
+          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+          metadata: { payments_service_id: randomUUID() },
+        },
+        { idempotencyKey: `payments.create:${randomUUID()}` },
+      );
+    if (RATES.length) {
+      const createPayment = () => call(url, 'POST', '/v1/payments', 201, BODY, { 'idempotency-key': randomUUID() });
+      const out = [`Open loop, ${SECONDS} s per side and rate (SDK and service alternating), load avg ${loadavg()[0].toFixed(2)}:`];
+      for (const rate of RATES) {
+        const sdk = fresh();
+        const svc = fresh();
+        await openLoad(createIntent, rate, SECONDS / 2, sdk);
+        await openLoad(createPayment, rate, SECONDS / 2, svc);
+        await openLoad(createIntent, rate, SECONDS / 2, sdk);
+        await openLoad(createPayment, rate, SECONDS / 2, svc);
+        const [a, b] = [summarise('sdk', sdk), summarise('service', svc)];
+        out.push(
+          `${rate} req/s: SDK create p50 ${a.p50.toFixed(2)} / p99 ${a.p99.toFixed(2)} ms; service POST /v1/payments p50 ${b.p50.toFixed(2)} / p99 ${b.p99.toFixed(2)} ms ` +
+            `(failed ${a.failed}/${b.failed}); added p50 ${(b.p50 - a.p50).toFixed(2)} ms (target < 5: ${b.p50 - a.p50 < 5 ? 'MET' : 'NOT MET'}), added p99 ${(b.p99 - a.p99).toFixed(2)} ms; ` +
+            `service CPU per create ${b.cpu.service.toFixed(3)} ms (target <= 0.5: ${b.cpu.service <= 0.5 ? 'MET' : 'NOT MET'}), PostgreSQL ${b.cpu.postgres?.toFixed(3)} ms`,
+        );
+      }
+      process.stdout.write(`\n${out.join('\n')}\n`);
+      return;
+    }
+
     // Direct SDK calls and service calls alternate in ROUNDS short rounds (which goes first alternates
     // too), so load from elsewhere on the machine hits both sides alike.
     const intentIds: string[] = [];
@@ -309,16 +370,7 @@ async function main() {
     const sdkCreate = () =>
       load(
         async () => {
-          const pi = await stripe.paymentIntents.create(
-            {
-              amount: BODY.amount,
-              currency: BODY.currency,
-              description: BODY.description,
-              automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-              metadata: { payments_service_id: randomUUID() },
-            },
-            { idempotencyKey: `payments.create:${randomUUID()}` },
-          );
+          const pi = await createIntent();
           if (intentIds.length < 5000) intentIds.push(pi.id);
         },
         slice,
