@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, Index } from 'typeorm';
+import { MirroredRow } from '../common/mirror/mirrored-row';
 import { bigintAsNumber } from '../database/columns';
 
 /** Stripe's PaymentIntent statuses, in the order a payment normally moves through them. */
@@ -25,10 +26,7 @@ export interface LastPaymentError {
 @Entity('payments')
 @Index('payments_customer_created_idx', ['customerId', 'createdAt'])
 @Index('payments_status_updated_idx', ['status', 'updatedAt'])
-export class PaymentEntity {
-  @PrimaryColumn('uuid')
-  id: string;
-
+export class PaymentEntity extends MirroredRow {
   @Index('payments_stripe_payment_intent_id_key', { unique: true })
   @Column({ name: 'stripe_payment_intent_id', type: 'text' })
   stripePaymentIntentId: string;
@@ -75,18 +73,4 @@ export class PaymentEntity {
 
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   metadata: Record<string, string>;
-
-  /** `created` of the last Stripe event applied (older events are ignored). */
-  @Column({ name: 'stripe_event_created', type: 'bigint', nullable: true, transformer: bigintAsNumber })
-  stripeEventCreated: number | null;
-
-  /** Stripe's time of the last fresh answer written here (our own call or a retrieve): events up to it are older. */
-  @Column({ name: 'stripe_synced_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
-  stripeSyncedAt: number | null;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
 }

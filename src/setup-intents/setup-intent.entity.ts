@@ -1,13 +1,14 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import { bigintAsNumber } from '../database/columns';
+import { Column, Entity } from 'typeorm';
+import { MirroredRow } from '../common/mirror/mirrored-row';
 
+/** Stripe's SetupIntent statuses, in the order an intent moves through them (the mirror's same-second tie-break). */
 export const SETUP_INTENT_STATUSES = [
   'requires_payment_method',
   'requires_confirmation',
   'requires_action',
   'processing',
-  'canceled',
   'succeeded',
+  'canceled',
 ] as const;
 
 export interface LastSetupError {
@@ -19,10 +20,7 @@ export interface LastSetupError {
 
 /** A Stripe SetupIntent started here: saving a card for later charges, mirrored like payments. */
 @Entity('setup_intents')
-export class SetupIntentEntity {
-  @PrimaryColumn('uuid')
-  id: string;
-
+export class SetupIntentEntity extends MirroredRow {
   @Column({ name: 'customer_id', type: 'uuid' })
   customerId: string;
 
@@ -49,16 +47,4 @@ export class SetupIntentEntity {
 
   @Column({ type: 'jsonb' })
   metadata: Record<string, string>;
-
-  @Column({ name: 'stripe_event_created', type: 'bigint', nullable: true, transformer: bigintAsNumber })
-  stripeEventCreated: number | null;
-
-  @Column({ name: 'stripe_synced_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
-  stripeSyncedAt: number | null;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
 }

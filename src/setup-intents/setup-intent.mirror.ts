@@ -2,17 +2,8 @@ import type Stripe from 'stripe';
 import type { MirrorDeclaration, MirrorEventSpec } from '../common/mirror/mirror-declaration';
 import { callerMetadata } from '../payments/stripe-metadata';
 import { toSetupIntentResponse } from './dto/setup-intent.dto';
-import { LastSetupError, SetupIntentEntity } from './setup-intent.entity';
+import { LastSetupError, SETUP_INTENT_STATUSES, SetupIntentEntity } from './setup-intent.entity';
 
-/** Stripe's SetupIntent statuses in the order an intent moves through them (the same-second tie-break). */
-export const SETUP_INTENT_ORDER = [
-  'requires_payment_method',
-  'requires_confirmation',
-  'requires_action',
-  'processing',
-  'succeeded',
-  'canceled',
-] as const;
 export const FINAL_SETUP_INTENT_STATUSES = ['succeeded', 'canceled'];
 
 const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
@@ -53,7 +44,7 @@ export function setupIntentMirror(stripe: Stripe): MirrorDeclaration<Stripe.Setu
     }),
     jsonColumns: ['next_action', 'last_setup_error', 'metadata'],
     keepWhenNull: ['client_secret'],
-    statusOrder: SETUP_INTENT_ORDER,
+    statusOrder: SETUP_INTENT_STATUSES,
     finalStatuses: FINAL_SETUP_INTENT_STATUSES,
     // customer_id is required: an intent of a customer we do not know (yet) waits.
     adopt: async (si, m) => {

@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, Index } from 'typeorm';
+import { MirroredRow } from '../common/mirror/mirrored-row';
 import { bigintAsNumber } from '../database/columns';
 
 /** Stripe's subscription statuses, in the order a subscription normally moves through them (finals last). */
@@ -18,10 +19,7 @@ export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 @Entity('subscriptions')
 @Index('subscriptions_customer_created_idx', ['customerId', 'createdAt'])
 @Index('subscriptions_status_updated_idx', ['status', 'updatedAt'])
-export class SubscriptionEntity {
-  @PrimaryColumn('uuid')
-  id: string;
-
+export class SubscriptionEntity extends MirroredRow {
   @Index('subscriptions_stripe_subscription_id_key', { unique: true })
   @Column({ name: 'stripe_subscription_id', type: 'text' })
   stripeSubscriptionId: string;
@@ -72,20 +70,6 @@ export class SubscriptionEntity {
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   metadata: Record<string, string>;
 
-  /** `created` of the last Stripe subscription event applied (older events are ignored). */
-  @Column({ name: 'stripe_event_created', type: 'bigint', nullable: true, transformer: bigintAsNumber })
-  stripeEventCreated: number | null;
-
-  /** Stripe's clock (unix seconds) at our last fresh answer: events not newer than it are stale. */
-  @Column({ name: 'stripe_synced_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
-  stripeSyncedAt: number | null;
-
   @Column({ name: 'canceled_at', type: 'timestamptz', nullable: true })
   canceledAt: Date | null;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
 }
