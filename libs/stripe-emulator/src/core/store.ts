@@ -1,3 +1,4 @@
+import type { TestCard } from '../resources/test-cards';
 import { missingResource } from './errors';
 
 export type StripeObject = Record<string, any> & { id: string; object: string };
@@ -8,16 +9,38 @@ const KIND: Record<string, string> = {
   webhook_endpoint: 'webhook endpoint',
 };
 
+/** What Stripe keeps about an object but never shows; each field is written by the one feature named. */
+export interface ObjectMeta {
+  /** webhook endpoint: its signing secret (only the create answer shows it). */
+  secret?: string;
+  /** PaymentIntent / SetupIntent: where 3-D Secure returns the customer. */
+  returnUrl?: string | null;
+  /** PaymentMethod: the test card behind it (outcome, brand, last4). */
+  card?: TestCard;
+  /** PaymentMethod: set up for off-session use (a SetupIntent or setup_future_usage succeeded). */
+  setUpOffSession?: boolean;
+  /** PaymentIntent: the invoice it pays. */
+  invoice?: string;
+  /** Subscription: its first invoice is being created (invoice events wait). */
+  creating?: boolean;
+  /** Subscription: customer.subscription.trial_will_end already sent. */
+  trialWillEndSent?: boolean;
+  /** Refund: its test card makes it fail when it settles. */
+  willFail?: boolean;
+  /** Event: endpoints still to deliver it to. */
+  pendingEndpoints?: string[];
+}
+
 export interface StoreSnapshot {
   objects: StripeObject[];
-  internal: [string, Record<string, any>][];
+  internal: [string, ObjectMeta][];
 }
 
 /** All Stripe objects in creation order; Map keeps insertion order, which gives "newest first" for free. */
 export class Store {
   private objects = new Map<string, StripeObject>();
   /** State Stripe keeps but never shows (test card behaviour, idempotency of async transitions). */
-  private internal = new Map<string, Record<string, any>>();
+  private internal = new Map<string, ObjectMeta>();
 
   get(id: string): StripeObject | undefined {
     return this.objects.get(id);
@@ -43,7 +66,7 @@ export class Store {
     return out.reverse();
   }
 
-  meta(id: string): Record<string, any> {
+  meta(id: string): ObjectMeta {
     let m = this.internal.get(id);
     if (!m) this.internal.set(id, (m = {}));
     return m;

@@ -48,8 +48,8 @@ export class WebhookDispatcher {
   private attempt(eventId: string, endpointId: string, attempt: number): void {
     const event = this.em.store.get(eventId);
     const endpoint = this.em.store.get(endpointId);
-    if (!event || !endpoint || endpoint.deleted || endpoint.status !== 'enabled') return;
-    const secret: string = this.em.store.meta(endpointId).secret;
+    const secret = this.em.store.meta(endpointId).secret; // set when the endpoint is created
+    if (!event || !endpoint || endpoint.deleted || endpoint.status !== 'enabled' || !secret) return;
     const body = JSON.stringify(event, null, 2);
     // Receivers check t against their own clock, so /_emulator/clock offsets stay out of it.
     const timestamp = Math.floor(this.em.opts.now() / 1000);
