@@ -50,17 +50,25 @@ export function confirmIntent(em: Emulator, pi: StripeObject, pm: StripeObject, 
         'Your card was declined. This transaction requires authentication.',
       );
     }
-    pi.status = 'requires_action';
-    pi.next_action = {
-      type: 'redirect_to_url',
-      redirect_to_url: { url: `${em.baseUrl}/_emulator/3ds/${pi.id}`, return_url: opts.returnUrl ?? null },
-    };
-    em.store.meta(pi.id).returnUrl = opts.returnUrl ?? null;
-    em.emit('payment_intent.requires_action', pi, req);
+    requireAuthentication(em, pi, opts.returnUrl ?? null, req);
     em.intentChanged(pi, req);
     return;
   }
   authorize(em, pi, pm, req);
+}
+
+/**
+ * The card asks for 3-D Secure: a PaymentIntent or SetupIntent waits in requires_action with a redirect to
+ * the emulated bank page, which sends the customer back to `returnUrl` (the caller's, kept for that page).
+ */
+export function requireAuthentication(em: Emulator, intent: StripeObject, returnUrl: string | null, req: RequestInfo | null): void {
+  intent.status = 'requires_action';
+  intent.next_action = {
+    type: 'redirect_to_url',
+    redirect_to_url: { url: `${em.baseUrl}/_emulator/3ds/${intent.id}`, return_url: returnUrl },
+  };
+  em.store.meta(intent.id).returnUrl = returnUrl;
+  em.emit(`${intent.object}.requires_action`, intent, req);
 }
 
 /** Card accepted: capture now, or hold the funds for a manual capture. */

@@ -1,17 +1,16 @@
 import { findForCall } from '../core/client-secret';
 import { Emulator } from '../core/emulator';
-import { StripeApiError, invalid } from '../core/errors';
+import { StripeApiError, docUrl, invalid } from '../core/errors';
 import { newId, randomToken } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
 import { Params, bool, mergeMetadata, oneOf, str } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject, clone } from '../core/store';
-import { markSetUpOffSession } from './payment-flow';
+import { markSetUpOffSession, requireAuthentication } from './payment-flow';
 import { attachPaymentMethod, resolvePaymentMethod, testCardOf } from './payment-methods';
 
 const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
 const CANCELABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
-const docUrl = (code: string) => `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`;
 
 function applyUpdate(em: Emulator, si: StripeObject, params: Params, req: RequestInfo): void {
   if (params.customer !== undefined) {
@@ -73,14 +72,7 @@ function confirm(em: Emulator, si: StripeObject, params: Params, req: RequestInf
     });
   }
   if (outcome.kind === 'authenticate') {
-    const returnUrl = str(params, 'return_url') ?? null;
-    si.status = 'requires_action';
-    si.next_action = {
-      type: 'redirect_to_url',
-      redirect_to_url: { url: `${em.baseUrl}/_emulator/3ds/${si.id}`, return_url: returnUrl },
-    };
-    em.store.meta(si.id).returnUrl = returnUrl;
-    em.emit('setup_intent.requires_action', si, req);
+    requireAuthentication(em, si, str(params, 'return_url') ?? null, req);
     return si;
   }
   succeed(em, si, pm, req);
