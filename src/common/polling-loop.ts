@@ -5,7 +5,8 @@ import { unavailableLog } from './errors/unavailable-log';
 /**
  * Runs `pass` again and again: right away while it reports more work, when nudged, else every
  * `intervalMs`. Never two passes at once in one process; a failing pass is logged and retried at the next
- * tick. Background workers (outbox horizon, webhook deliveries, NATS publishing) share this one shape.
+ * tick. Background workers (the webhook inbox, outbox horizon, notification deliveries, NATS publishing)
+ * share this one shape.
  */
 export class PollingLoop {
   private timer: NodeJS.Timeout | undefined;

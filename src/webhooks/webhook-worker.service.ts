@@ -2,8 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { databaseUnavailableReason } from '../common/errors/database-unavailable';
-import { unavailableLog } from '../common/errors/unavailable-log';
+import { PollingLoop } from '../common/polling-loop';
 import type { AppConfig } from '../config/configuration';
 import type { StripeEventEnvelope } from './stripe-event';
 import { backoffMs } from './webhook-backoff';
@@ -62,10 +61,8 @@ export type Settlement =
 export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookWorker.name);
   private readonly settings: AppConfig['webhooks'];
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = true;
+  /** One pass drains what is due (drain() loops while batches come back full); the loop wakes on a nudge or a poll. */
+  private readonly loop: PollingLoop;
   /** Set by stopClaimingAndRelease: no further claim, the unstarted events of a claimed batch go back. */
   private releasing = false;
 
@@ -76,13 +73,12 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     config: ConfigService<AppConfig, true>,
   ) {
     this.settings = config.get('webhooks', { infer: true });
+    this.loop = new PollingLoop('Webhook worker', async () => (await this.drain(), false), this.settings.pollMs, this.logger);
     inbox.onCommitted(() => this.nudge());
   }
 
   onApplicationBootstrap(): void {
-    if (!this.settings.workerEnabled) return;
-    this.stopped = false;
-    this.nudge();
+    if (this.settings.workerEnabled) this.loop.start();
   }
 
   beforeApplicationShutdown(): Promise<void> {
@@ -96,26 +92,12 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
    */
   async stopClaimingAndRelease(): Promise<void> {
     this.releasing = true;
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 
   /** Look for work now (after a batch was stored, or an operator asked for a retry). */
   nudge(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.running = this.loop().finally(() => {
-      this.running = undefined;
-      if (this.stopped) return;
-      this.timer = setTimeout(() => this.nudge(), this.again ? 0 : this.settings.pollMs);
-      this.timer.unref();
-      this.again = false;
-    });
+    this.loop.nudge();
   }
 
   /**
@@ -158,21 +140,6 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       [events.map((e) => e.id), events.map((e) => e.attempts)],
     );
     this.logger.log({ released }, 'Webhook worker stopping: released the unstarted events of its batch');
-  }
-
-  private async loop(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        await this.drain();
-      } catch (error) {
-        const outage = databaseUnavailableReason(error);
-        // A database outage fails every poll alike: counted, not logged once a second.
-        if (outage) unavailableLog.note(this.logger, 'Webhook worker pass failed: database unavailable', outage);
-        else this.logger.warn({ err: error }, 'Webhook worker pass failed; retrying at the next poll');
-        return;
-      }
-    } while (this.again && !this.stopped);
   }
 
   /**
