@@ -18,7 +18,7 @@ export async function printStartupBanner(
 
   const { port } = app.getHttpServer().address() as { port: number };
   const base = `http://${config.app.host === '0.0.0.0' ? '127.0.0.1' : config.app.host}:${port}`;
-  const lines = [`Payments service listening on ${base}`, `Swagger UI: ${base}/docs`];
+  const lines = [`Payments service listening on ${base}`, config.app.docsEnabled ? `Swagger UI: ${base}/docs` : 'Swagger UI: off (DOCS_ENABLED=false)'];
   if (extra.databaseDir) lines.push(`Database: embedded PostgreSQL in ${extra.databaseDir}`);
   if (config.app.generatedApiKey)
     lines.push(
