@@ -12,6 +12,7 @@ import { Notifications1796500000000 } from './migrations/1796500000000-notificat
 import { SavedPaymentMethods1796800000000 } from './migrations/1796800000000-saved-payment-methods';
 import { WebhookInboxClaim1797200000000 } from './migrations/1797200000000-webhook-inbox-claim';
 import { PaymentMethodsSyncedAt1797300000000 } from './migrations/1797300000000-payment-methods-synced-at';
+import { NotificationDeliveriesClaim1797500000000 } from './migrations/1797500000000-notification-deliveries-claim';
 
 // Listed explicitly rather than globbed, so the same list works compiled, under Jest and in the CLI.
 // `npm run migration:generate -- src/database/migrations/<name>` writes a new file: add it here.
@@ -30,4 +31,5 @@ export const migrations = [
   SavedPaymentMethods1796800000000,
   WebhookInboxClaim1797200000000,
   PaymentMethodsSyncedAt1797300000000,
+  NotificationDeliveriesClaim1797500000000,
 ];
