@@ -23,6 +23,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -70,6 +72,8 @@ async function serve(role: Role, databaseUrl: string) {
     return listening(role, (app.getHttpServer().address() as { port: number }).port, () => app.close());
   }
   const config = benchServiceConfig(databaseUrl, POOL, SECRET, {
+    // admin: the backlog section registers a notification endpoint (#12's delivered-outbox run).
+    API_KEYS: `bench:${BENCH_KEY}:read+write+refunds+admin`,
     WEBHOOK_WORKER_ENABLED: role === 'service' ? 'true' : 'false',
     ...(process.env.WEBHOOK_WORKER_BATCH ? { WEBHOOK_WORKER_BATCH: process.env.WEBHOOK_WORKER_BATCH } : {}),
     ...(process.env.WEBHOOK_WORKER_CONCURRENCY ? { WEBHOOK_WORKER_CONCURRENCY: process.env.WEBHOOK_WORKER_CONCURRENCY } : {}),
@@ -322,6 +326,8 @@ async function workerAlone(
   count: number,
   label: string,
   profile = false,
+  /** Part of the measured run after the drain (the delivered-outbox run waits for its deliveries here). */
+  andThen?: (applied: number) => Promise<void>,
 ): Promise<Row & { walPerEvent: number }> {
   const tag = `w${randomBytes(3).toString('hex')}`;
   const first = await storePending(bench, count, tag);
@@ -333,6 +339,7 @@ async function workerAlone(
   if (profile) worker.child.send('profile');
   const drained = await ask<number>(worker.child, 'drain', 'drained');
   if (profile) worker.child.send('profile');
+  if (andThen) await andThen(await bench.succeeded(first, first + count - 1));
   const seconds = (Date.now() - t0) / 1000;
   const nodeMs = (await cpuOf(worker.child)) - node0;
   const pgMs = await bench.pgCpu.stop();
@@ -369,6 +376,46 @@ function table(rows: Row[]): string[] {
         `| ${r.section} | ${r.design} | ${r.label} | ${f(r.ackedPerS)} | ${f(r.appliedPerS)} | ${r.applied} | ${f(r.httpP99)} | ${f(r.lagP50)} / ${f(r.lagP99)} | ${r.backlogAtEnd} | ${f(r.drainS, 1)} | ${f(r.nodeUs)} | ${f(r.pgUs)} | ${r.errors} |`,
     ),
   ];
+}
+
+const BENCH_KEY = 'bench_key_0123456789abcdef';
+
+/**
+ * #12: the outbox's cost with its events also delivered. A local receiver (in this parent process, so its
+ * own CPU is not counted) answers 204; the worker child's delivery worker signs and POSTs one request per
+ * domain event. Measured like workerAlone, but until every event of the run is delivered, so node and
+ * PostgreSQL CPU include the deliveries' claims, POSTs and marks.
+ */
+async function workerAloneDelivered(bench: Bench, worker: Child, count: number, label: string): Promise<Row & { walPerEvent: number }> {
+  let received = 0;
+  const receiver = createServer((req, res) => {
+    req.resume().on('end', () => {
+      received++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const headers = { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' };
+  const created = await fetch(`${worker.url}/v1/notification-endpoints`, { method: 'POST', headers, body: JSON.stringify({ url, events: ['*'] }) });
+  if (created.status !== 201) throw new Error(`notification endpoint: ${created.status} ${await created.text()}`);
+  const endpoint = (await created.json()) as { id: string };
+  try {
+    const t0 = Date.now();
+    const delivered = () =>
+      bench.count(`SELECT count(*) AS n FROM notification_deliveries WHERE endpoint_id = $1 AND status = 'delivered'`, [endpoint.id]);
+    const row = await workerAlone(bench, worker, count, label, false, async (applied) => {
+      while ((await delivered()) < applied) {
+        if (Date.now() - t0 > 300_000) throw new Error('deliveries did not finish');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    });
+    process.stdout.write(`  ${label}: ${received} deliveries received in ${row.drainS.toFixed(1)} s\n`);
+    return row;
+  } finally {
+    await fetch(`${worker.url}/v1/notification-endpoints/${endpoint.id}`, { method: 'DELETE', headers: { authorization: headers.authorization } });
+    await new Promise((r) => receiver.close(r));
+  }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -454,14 +501,16 @@ async function main() {
         const small = await workerAlone(bench, worker, 1_000, '1,000 pending');
         const large = await workerAlone(bench, worker, BACKLOG, `${BACKLOG.toLocaleString('en')} pending`, !!process.env.BENCH_CPU_PROF);
         const written = await workerAlone(bench, worker, 10_000, '10,000, outbox written');
+        const delivered = await workerAloneDelivered(bench, worker, 10_000, '10,000, outbox written + delivered to 1 receiver');
         await db.query(`CREATE RULE bench_no_outbox AS ON INSERT TO domain_events DO INSTEAD NOTHING`);
         const without = await workerAlone(bench, worker, 10_000, '10,000, outbox off (rule)');
         await db.query(`DROP RULE bench_no_outbox ON domain_events`);
-        rows.push(small, large, written, without);
+        rows.push(small, large, written, delivered, without);
         const per = (r: Row) => r.nodeUs + r.pgUs;
         verdicts.push(
           `backlog: CPU per applied event (node + PostgreSQL) with ${BACKLOG} pending / with 1,000 pending = ${(per(large) / per(small)).toFixed(2)}x (target <= 1.5x: ${per(large) / per(small) <= 1.5 ? 'MET' : 'NOT MET'}); WAL per applied event ${f(small.walPerEvent)} B / ${f(large.walPerEvent)} B`,
           `outbox: CPU per applied event with domain events written / without = ${(per(written) / per(without)).toFixed(2)}x (target <= 1.25x: ${per(written) / per(without) <= 1.25 ? 'MET' : 'NOT MET'})`,
+          `outbox delivered: CPU per applied event with domain events written and delivered to one receiver / without = ${(per(delivered) / per(without)).toFixed(2)}x`,
         );
       } finally {
         await stopChild(worker.child);
