@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { bootApp, TestApp } from './utils/app';
+import { PaymentsService } from '../src/payments/payments.service';
 import { createCustomer } from './payments-helpers';
+import { query } from './utils/database';
 
 describe('Idempotency-Key replays are the exact bytes first sent (#10)', () => {
   let t: TestApp;
@@ -53,6 +55,33 @@ describe('Idempotency-Key replays are the exact bytes first sent (#10)', () => {
     });
     expectSameBytes(manual, 201);
     expectSameBytes(await twice(`/v1/payments/${manual.first.json().id}/capture`, { amount: 1000 }), 200);
+  });
+
+  it('a webhook applied between our write and our answer does not make the first answer differ from its replay', async () => {
+    const manual = (
+      await t.request({
+        method: 'POST',
+        url: '/v1/payments',
+        payload: { amount: 1800, currency: 'usd', paymentMethod: 'pm_card_visa', confirm: true, captureMethod: 'manual' },
+      })
+    ).json();
+    // The barrier: once capture's own write has committed, any later read of the payment first sees another
+    // writer's change (as a webhook applied in that gap would make).
+    const service = t.app.get(PaymentsService);
+    const original = service.get.bind(service);
+    let reads = 0;
+    const spy = jest.spyOn(service, 'get').mockImplementation(async (id: string) => {
+      if (++reads > 1)
+        await query(t.db.url, `UPDATE payments SET description = 'changed meanwhile', updated_at = now() WHERE id = $1`, [id]);
+      return original(id);
+    });
+    try {
+      const captured = await twice(`/v1/payments/${manual.id}/capture`, {});
+      expectSameBytes(captured, 200);
+      expect(captured.first.json()).toMatchObject({ status: 'succeeded', description: null });
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('a definitive problem (402 decline) replays byte for byte, its first requestId included', async () => {

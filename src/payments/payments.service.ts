@@ -173,16 +173,21 @@ export class PaymentsService {
     current: PaymentEntity | null,
     completesOperation = true,
   ): Promise<PaymentEntity> {
-    const onWritten = completesOperation
-      ? (m: EntityManager, payment: PaymentEntity) => completeOperationIn(m, toPaymentResponse(payment))
-      : undefined;
+    // The answer is the row as this write left it, which is what the idempotency record holds: a webhook
+    // applied right after must not make the first answer differ from its replays.
+    let written: PaymentEntity | undefined;
+    const onWritten = async (m: EntityManager, payment: PaymentEntity) => {
+      written = payment;
+      if (completesOperation) await completeOperationIn(m, toPaymentResponse(payment));
+    };
     if (!current) {
       const created = await this.mirror.create(id, intent, { customer_id: customerId }, { answeredAt, onWritten });
       // No row back: the stored state is newer or final (a webhook got there first); answer with it.
       return created ?? this.get(id);
     }
     await this.mirror.apply(intent, { answeredAt, onWritten });
-    return this.get(id);
+    // Nothing written (the stored state is newer or final): answer with the stored row.
+    return written ?? this.get(id);
   }
 
   /** A decline is an answer about the intent: store what Stripe now says before the 402 goes out. */
