@@ -295,9 +295,11 @@ export class StripeMirror<O, E extends ObjectLiteral> {
     const order = decl.statusOrder;
     const [at, from] = [order?.indexOf(incoming ?? '') ?? -1, order?.indexOf(stored ?? '') ?? -1];
     // Against an earlier event of that second, a status later in Stripe's order is the later news.
-    if (ev !== synced && at >= 0 && from >= 0 && at !== from) return at > from ? true : 'stale';
-    // Otherwise (a decline keeps the status of the answer it follows, a customer has no status order) only
-    // Stripe knows which came last: ask it rather than drop a change or apply an older one.
+    if (ev !== synced && at >= 0 && from >= 0 && at > from) return true;
+    // Otherwise only Stripe knows which came last: ask it rather than drop a change or apply an older one. A
+    // status earlier in the order is not proof of an older event: a failed 3-D Secure moves requires_action back
+    // to requires_payment_method, often in the second of the requires_action event; a decline keeps the status
+    // of the answer it follows; a customer has no status order.
     if (decl.retrieve) return 'refetch';
     return ev === synced ? 'stale' : true;
   }
