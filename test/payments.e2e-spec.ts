@@ -1,4 +1,6 @@
 import Stripe from 'stripe';
+import { Client } from 'pg';
+import { mirrorHooks } from '../src/common/mirror/mirror-hooks';
 import { query } from './utils/database';
 import { until } from './utils/wait';
 import { bootApp, TestApp } from './utils/app';
@@ -103,6 +105,40 @@ describe('payments and refunds (real PostgreSQL, emulator over HTTP, real SDK)',
     expect((await get(`/v1/payments/${paid.id}`)).json().amountRefunded).toBe(900);
     const charge = await emulator.object((await emulator.object(paid.stripePaymentIntentId)).latest_charge);
     expect(charge.amount_refunded).toBe(900);
+  });
+
+  it("a refund's write and a worker batch holding the same payment take their locks in one order (no deadlock)", async () => {
+    const paid = (await post('/v1/payments', { amount: 1000, currency: 'usd', paymentMethod: 'pm_card_visa', confirm: true })).json();
+    // The other side: a transaction that, like a worker batch that applied another refund of this payment,
+    // holds the payment and then wants this refund's row. Started inside our create's write, once that write
+    // has locked its refund row; the barrier is PostgreSQL reporting the other side waiting for a lock.
+    const other = new Client({ connectionString: t.db.url });
+    await other.connect();
+    let otherSide: Promise<unknown> | undefined;
+    mirrorHooks.afterLookup = async (table, stripeId) => {
+      if (table !== 'refunds' || otherSide) return;
+      const pid = (await other.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      otherSide = (async () => {
+        await other.query('BEGIN');
+        await other.query('SELECT 1 FROM payments WHERE id = $1 FOR UPDATE', [paid.id]);
+        await other.query('SELECT 1 FROM refunds WHERE stripe_refund_id = $1 FOR UPDATE', [stripeId]);
+        await other.query('COMMIT');
+      })();
+      otherSide.catch(() => undefined); // awaited below; a deadlock victim rejects it
+      await until(
+        'the other side waiting for a lock',
+        () => query(t.db.url, `SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`, [pid]),
+        (rows) => rows[0]?.wait_event_type === 'Lock',
+      );
+    };
+    try {
+      const refund = await post('/v1/refunds', { paymentId: paid.id, amount: 300 });
+      expect(refund.statusCode).toBe(201);
+      await expect(otherSide).resolves.toBeUndefined();
+    } finally {
+      delete mirrorHooks.afterLookup;
+      await other.end();
+    }
   });
 
   it.each([

@@ -111,13 +111,24 @@ export class RefundsService {
     /** Runs in the same transaction once the row is written (our own API path completes its idempotency record). */
     onApplied?: (m: EntityManager, refund: RefundEntity) => Promise<void>,
   ): Promise<ApplyResult> {
-    return this.mirror.apply(refund, {
-      ...opts,
-      onWritten: async (m, written) => {
-        await this.recomputeAmountRefunded(m, written.paymentId);
-        await onApplied?.(m, written);
-      },
-    });
+    // Lock order: the payment, then its refund, everywhere (reserve() and this). Locking the refund first and
+    // the payment in recomputeAmountRefunded deadlocked our create's write against a worker batch that had
+    // applied another refund of the same payment (holding the payment) and then wanted this refund's row.
+    // NO KEY UPDATE: it orders us against every other writer of the payment, yet lets a concurrent INSERT of a
+    // refund row (its foreign key takes KEY SHARE on the payment) go ahead.
+    const intent = typeof refund.payment_intent === 'string' ? refund.payment_intent : refund.payment_intent?.id;
+    const apply = async (m: EntityManager) => {
+      if (intent) await m.query(`SELECT 1 FROM payments WHERE stripe_payment_intent_id = $1 FOR NO KEY UPDATE`, [intent]);
+      return this.mirror.apply(refund, {
+        ...opts,
+        manager: m,
+        onWritten: async (tx, written) => {
+          await this.recomputeAmountRefunded(tx, written.paymentId);
+          await onApplied?.(tx, written);
+        },
+      });
+    };
+    return opts.manager ? apply(opts.manager) : this.db.transaction(apply);
   }
 
   private async reserve(m: EntityManager, id: string, dto: CreateRefundDto): Promise<{ payment: LockedPayment; refund: RefundEntity }> {
