@@ -9,6 +9,7 @@ import { entityFromRow } from '../database/entity-from-row';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
 import { paginate, Page } from '../common/http/pagination';
 import { localIdOf, withLocalId } from '../payments/stripe-metadata';
+import { transactionWithRetry } from '../common/database/transaction-retry';
 import { StripeMirror } from '../common/mirror/stripe-mirror';
 import { refundMirror } from './refund.mirror';
 import { CreateRefundDto } from './dto/create-refund.dto';
@@ -128,7 +129,7 @@ export class RefundsService {
         },
       });
     };
-    return opts.manager ? apply(opts.manager) : this.db.transaction(apply);
+    return opts.manager ? apply(opts.manager) : transactionWithRetry(this.db, apply);
   }
 
   private async reserve(m: EntityManager, id: string, dto: CreateRefundDto): Promise<{ payment: LockedPayment; refund: RefundEntity }> {

@@ -9,6 +9,7 @@ import type { ApplyOptions, ApplyResult } from '../stripe-sync';
 import type { MirrorDeclaration } from './mirror-declaration';
 import { mirrorHooks } from './mirror-hooks';
 import { storableText } from './mirror-text';
+import { transactionWithRetry } from '../database/transaction-retry';
 
 export interface MirrorWriteOptions<E> extends ApplyOptions {
   /** Stripe's clock for a fresh answer (default: the answer's Date header). Ignored for events. */
@@ -189,7 +190,9 @@ export class StripeMirror<O, E extends ObjectLiteral> {
   }
 
   private within<T>(manager: EntityManager | undefined, work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return manager ? work(manager) : this.root.transaction(work);
+    // Our own writes (no caller's transaction) are retried when chosen as a deadlock victim; inside a caller's
+    // transaction (the worker's batch) the caller decides, and the batch's one-by-one re-run recovers.
+    return manager ? work(manager) : transactionWithRetry(this.root, work);
   }
 
   private async applyIn(m: EntityManager, object: O, opts: MirrorWriteOptions<E>): Promise<Outcome<E>> {
