@@ -279,7 +279,7 @@ export function benchServiceConfig(databaseUrl: string, poolSize: number, webhoo
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: String(poolSize),
-    API_KEYS: 'bench:bench_key_0123456789abcdef',
+    API_KEYS: `bench:${BENCH_API_KEY}`,
     LOG_LEVEL: 'warn',
     STRIPE_SECRET_KEY: 'sk_test_bench',
     STRIPE_API_BASE_URL: 'http://127.0.0.1:9',
@@ -288,6 +288,9 @@ export function benchServiceConfig(databaseUrl: string, poolSize: number, webhoo
     ...env,
   });
 }
+
+/** The API key of every benchmark service (scopes read+write+refunds unless a bench widens them). */
+export const BENCH_API_KEY = 'bench_key_0123456789abcdef';
 
 /** The webhook signing secret of every benchmark service. */
 export const SECRET = 'whsec_bench_0123456789abcdefghijklmnop';

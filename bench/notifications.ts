@@ -22,10 +22,11 @@ import { StripeContext } from '@app/stripe';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/configuration';
 import { WebhookWorker } from '../src/webhooks/webhook-worker.service';
+import { BENCH_API_KEY } from './bench-utils';
 
 const ADMIN = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.BENCH_EVENTS ?? 300);
-const KEY = 'bench_key_0123456789abcdef';
+const KEY = BENCH_API_KEY;
 type Mode = 'without' | 'written' | 'delivered';
 
 const TICK_MS = 1000 / 100; // USER_HZ

@@ -31,6 +31,7 @@ import { startStripeEmulator } from '@app/stripe-emulator';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/configuration';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { BENCH_API_KEY } from './bench-utils';
 
 // Both sides are measured by the same closed-loop harness (CONNECTIONS workers, back to back) with the
 // same kind of client (node:http, keep-alive), so the difference is the service, not the tooling.
@@ -42,7 +43,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const RATES = (process.env.BENCH_RATES ?? '').split(',').filter(Boolean).map(Number);
 const fresh = (): Samples => ({ latencies: [], failed: 0, seconds: 0, cpu: {} });
-const API_KEY = 'bench_key_0123456789abcdef';
+const API_KEY = BENCH_API_KEY;
 const BODY = { amount: 2000, currency: 'usd', description: 'bench' };
 
 interface Row {

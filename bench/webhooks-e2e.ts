@@ -43,6 +43,7 @@ import {
   benchServiceConfig,
   forkServer,
   SECRET,
+  BENCH_API_KEY,
 } from './bench-utils';
 import { startNaiveApplier } from './webhooks-naive';
 
@@ -378,7 +379,7 @@ function table(rows: Row[]): string[] {
   ];
 }
 
-const BENCH_KEY = 'bench_key_0123456789abcdef';
+const BENCH_KEY = BENCH_API_KEY;
 
 /**
  * #12: the outbox's cost with its events also delivered. A local receiver (in this parent process, so its
@@ -397,7 +398,11 @@ async function workerAloneDelivered(bench: Bench, worker: Child, count: number, 
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   const headers = { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' };
-  const created = await fetch(`${worker.url}/v1/notification-endpoints`, { method: 'POST', headers, body: JSON.stringify({ url, events: ['*'] }) });
+  const created = await fetch(`${worker.url}/v1/notification-endpoints`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ url, events: ['*'] }),
+  });
   if (created.status !== 201) throw new Error(`notification endpoint: ${created.status} ${await created.text()}`);
   const endpoint = (await created.json()) as { id: string };
   try {
@@ -413,7 +418,10 @@ async function workerAloneDelivered(bench: Bench, worker: Child, count: number, 
     process.stdout.write(`  ${label}: ${received} deliveries received in ${row.drainS.toFixed(1)} s\n`);
     return row;
   } finally {
-    await fetch(`${worker.url}/v1/notification-endpoints/${endpoint.id}`, { method: 'DELETE', headers: { authorization: headers.authorization } });
+    await fetch(`${worker.url}/v1/notification-endpoints/${endpoint.id}`, {
+      method: 'DELETE',
+      headers: { authorization: headers.authorization },
+    });
     await new Promise((r) => receiver.close(r));
   }
 }
