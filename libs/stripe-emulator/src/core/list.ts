@@ -1,5 +1,5 @@
 import { StripeApiError } from './errors';
-import { Params, int } from './params';
+import { Param, Params, int } from './params';
 import { StripeObject } from './store';
 
 /** Cursor pagination over a newest-first array, as Stripe's list endpoints. */
@@ -37,11 +37,11 @@ export function paginate(items: StripeObject[], params: Params, url: string) {
   return { object: 'list', data, has_more: hasMore, url };
 }
 
-export type CreatedFilter = { gt?: string; gte?: string; lt?: string; lte?: string } | string | undefined;
-
-export function matchesCreated(created: number, filter: CreatedFilter): boolean {
+/** `created=<unix>` or `created[gt|gte|lt|lte]=<unix>`, as Stripe's list endpoints filter. */
+export function matchesCreated(created: number, filter: Param | undefined): boolean {
   if (filter === undefined || filter === '') return true;
   if (typeof filter === 'string') return created === Number(filter);
+  if (Array.isArray(filter)) return true;
   if (filter.gt !== undefined && !(created > Number(filter.gt))) return false;
   if (filter.gte !== undefined && !(created >= Number(filter.gte))) return false;
   if (filter.lt !== undefined && !(created < Number(filter.lt))) return false;

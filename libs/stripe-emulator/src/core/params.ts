@@ -1,6 +1,12 @@
 import { StripeApiError, invalid } from './errors';
 
-export type Params = Record<string, any>;
+/**
+ * A form-encoded request body as qs decodes it: strings, arrays (`items[0][price]`) and hashes
+ * (`metadata[order]`). The readers below narrow a parameter to what a route needs, answering 400 as
+ * Stripe does when it is something else.
+ */
+export type Param = string | Param[] | Params;
+export type Params = { [key: string]: Param | undefined };
 
 /** A missing required parameter: 400 parameter_missing before anything runs. */
 export function missingParam(name: string): never {
@@ -11,9 +17,16 @@ export function missingParam(name: string): never {
   });
 }
 
-export function required(params: Params, name: string): unknown {
+export function required(params: Params, name: string): Param {
   const value = params[name];
   if (value === undefined || value === '') missingParam(name);
+  return value;
+}
+
+/** A required string: missing or '' answers parameter_missing, a hash or an array an invalid string. */
+export function requiredStr(params: Params, name: string): string {
+  const value = required(params, name);
+  if (typeof value !== 'string') throw invalid(`Invalid string: ${name}`, undefined, name);
   return value;
 }
 
@@ -38,13 +51,16 @@ export function bool(params: Params, name: string): boolean | undefined {
   throw invalid(`Invalid boolean: ${raw}`, 'parameter_invalid_boolean', name);
 }
 
+const isOneOf = <T extends string>(allowed: readonly T[], value: Param): value is T =>
+  typeof value === 'string' && (allowed as readonly string[]).includes(value);
+
 export function oneOf<T extends string>(params: Params, name: string, allowed: readonly T[]): T | undefined {
   const raw = params[name];
   if (raw === undefined || raw === '') return undefined;
-  if (!allowed.includes(raw)) {
+  if (!isOneOf(allowed, raw)) {
     throw invalid(`Invalid ${name}: must be one of ${allowed.join(', ')}`, undefined, name);
   }
-  return raw as T;
+  return raw;
 }
 
 /** '' clears a string field on update, as Stripe does. */
@@ -54,6 +70,27 @@ export function str(params: Params, name: string): string | null | undefined {
   if (raw === '') return null;
   if (typeof raw !== 'string') throw invalid(`Invalid string: ${name}`, undefined, name);
   return raw;
+}
+
+const isHash = (value: Param): value is Params => typeof value === 'object' && !Array.isArray(value);
+
+/** A nested hash (`card[number]`, `recurring[interval]`); absent or '' gives undefined, a string or an array is invalid. */
+export function hash(params: Params, name: string, param = name): Params | undefined {
+  const raw = params[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!isHash(raw)) throw invalid('Invalid object', undefined, param);
+  return raw;
+}
+
+/** A list of hashes (`items[0][price]`); qs gives an object with numeric keys past its array limit, read the same. */
+export function hashList(params: Params, name: string): Params[] {
+  const raw = params[name];
+  if (raw === undefined || raw === '') return [];
+  const values = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : Object.values(raw);
+  return values.map((value, i) => {
+    if (value === undefined || !isHash(value)) throw invalid('Invalid object', undefined, `${name}[${i}]`);
+    return value;
+  });
 }
 
 export function stringList(value: unknown): string[] {

@@ -95,7 +95,8 @@ export function readRawCard(card: Params, nowMs: number): RawCard {
   return { card: { ...known, brand: brandOf(digits), last4: digits.slice(-4) }, expMonth, expYear };
 }
 
-/** True when the parameters carry card data Stripe only accepts from a publishable key (Stripe.js). */
-export function hasRawCardNumber(params: Params): boolean {
-  return typeof params.card === 'object' && params.card !== null && 'number' in params.card;
+/** The card data Stripe only accepts from a publishable key (Stripe.js), when the parameters carry a card number. */
+export function rawCardParams(params: Params): Params | undefined {
+  const card = params.card;
+  return typeof card === 'object' && !Array.isArray(card) && 'number' in card ? card : undefined;
 }

@@ -2,7 +2,7 @@ import { Emulator } from '../core/emulator';
 import { invalid } from '../core/errors';
 import { newId, randomToken } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
-import { Params, mergeMetadata, str } from '../core/params';
+import { Params, hash, mergeMetadata, str } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject } from '../core/store';
 import { attachPaymentMethod, resolvePaymentMethod } from './payment-methods';
@@ -16,7 +16,7 @@ function applyWritable(em: Emulator, customer: StripeObject, params: Params, req
   if (params.payment_method) {
     attachPaymentMethod(em, resolvePaymentMethod(em, params.payment_method, req), customer.id, req);
   }
-  const defaultPm = params.invoice_settings?.default_payment_method;
+  const defaultPm = hash(params, 'invoice_settings')?.default_payment_method;
   if (defaultPm === '') customer.invoice_settings.default_payment_method = null;
   else if (defaultPm !== undefined) {
     const pm = resolvePaymentMethod(em, defaultPm, req, 'invoice_settings[default_payment_method]');

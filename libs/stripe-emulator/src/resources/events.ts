@@ -1,6 +1,6 @@
 import { Emulator } from '../core/emulator';
 import { matchesCreated, paginate } from '../core/list';
-import { bool, stringList } from '../core/params';
+import { bool, str, stringList } from '../core/params';
 import { Router } from '../core/router';
 
 function typeMatcher(pattern: string): (type: string) => boolean {
@@ -17,7 +17,8 @@ export function registerEvents(router: Router, em: Emulator): void {
   });
 
   router.add('GET', '/v1/events', ({ params }) => {
-    const patterns = [...(params.type ? [params.type] : []), ...stringList(params.types)].map(typeMatcher);
+    const type = str(params, 'type');
+    const patterns = [...(type ? [type] : []), ...stringList(params.types)].map(typeMatcher);
     const delivered = bool(params, 'delivery_success');
     const items = em.store.list(
       'event',

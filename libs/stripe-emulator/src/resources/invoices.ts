@@ -2,7 +2,7 @@ import { Emulator } from '../core/emulator';
 import { invalid } from '../core/errors';
 import { newId } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
-import { bool } from '../core/params';
+import { bool, hash } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject } from '../core/store';
 import { ConfirmOptions, confirmIntent } from './payment-flow';
@@ -243,14 +243,11 @@ export function registerInvoices(router: Router, em: Emulator): void {
   });
 
   router.add('GET', '/v1/invoice_payments', ({ params }) => {
+    const paymentIntent = hash(params, 'payment')?.payment_intent;
     const payments = em.store
       .list('invoice', (i) => !params.invoice || i.id === params.invoice)
       .flatMap((i) => [...i.payments.data].reverse())
-      .filter(
-        (p) =>
-          (!params.payment?.payment_intent || p.payment.payment_intent === params.payment.payment_intent) &&
-          (!params.status || p.status === params.status),
-      );
+      .filter((p) => (!paymentIntent || p.payment.payment_intent === paymentIntent) && (!params.status || p.status === params.status));
     return paginate(payments, params, '/v1/invoice_payments');
   });
 

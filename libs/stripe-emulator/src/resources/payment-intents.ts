@@ -2,7 +2,7 @@ import { Emulator } from '../core/emulator';
 import { StripeApiError, invalid } from '../core/errors';
 import { newId, randomToken } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
-import { Params, bool, int, mergeMetadata, oneOf, str, stringList } from '../core/params';
+import { Params, bool, hash, int, mergeMetadata, oneOf, str, stringList } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject } from '../core/store';
 import { findForCall } from '../core/client-secret';
@@ -108,7 +108,8 @@ function confirm(em: Emulator, pi: StripeObject, params: Params, req: RequestInf
   }
   const pm = resolvePaymentMethod(em, pmId, req);
   applyMethodTypes(pi, params);
-  for (const field of ['receipt_email'] as const) if (params[field]) pi[field] = params[field];
+  const receiptEmail = str(params, 'receipt_email');
+  if (receiptEmail) pi.receipt_email = receiptEmail;
   const sfu = oneOf(params, 'setup_future_usage', ['on_session', 'off_session']);
   if (sfu) pi.setup_future_usage = sfu;
   confirmIntent(em, pi, pm, req, { offSession: bool(params, 'off_session'), returnUrl: str(params, 'return_url') });
@@ -121,9 +122,10 @@ export function registerPaymentIntents(router: Router, em: Emulator): void {
     validateAmount(params, currency);
     const pi = createIntent(em, {});
     applyCommon(em, pi, params, req);
-    if (params.automatic_payment_methods?.enabled === 'true') {
+    const automatic = hash(params, 'automatic_payment_methods');
+    if (automatic?.enabled === 'true') {
       pi.automatic_payment_methods = {
-        allow_redirects: params.automatic_payment_methods.allow_redirects ?? 'always',
+        allow_redirects: oneOf(automatic, 'allow_redirects', ['always', 'never']) ?? 'always',
         enabled: true,
       };
     }

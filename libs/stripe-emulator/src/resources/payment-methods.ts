@@ -2,11 +2,13 @@ import { Emulator } from '../core/emulator';
 import { StripeApiError, invalid } from '../core/errors';
 import { newId, randomToken } from '../core/ids';
 import { paginate } from '../core/list';
-import { Params, mergeMetadata, required } from '../core/params';
+import { Params, hash, mergeMetadata, missingParam, oneOf, required } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject } from '../core/store';
-import { hasRawCardNumber, readRawCard } from './card-numbers';
+import { rawCardParams, readRawCard } from './card-numbers';
 import { TEST_CARDS, TestCard } from './test-cards';
+
+const ALLOW_REDISPLAY = ['always', 'limited', 'unspecified'] as const;
 
 const perRequest = new WeakMap<RequestInfo, Map<string, StripeObject>>();
 
@@ -111,13 +113,15 @@ export function registerPaymentMethods(router: Router, em: Emulator): void {
       if (required(params, 'type') !== 'card') {
         throw invalid(`Invalid type: must be card (the emulator only creates cards).`, undefined, 'type');
       }
-      if (!hasRawCardNumber(params)) required({}, 'card[number]');
+      const card = rawCardParams(params);
+      if (!card) return missingParam('card[number]');
       if (key === 'secret') throw invalid(RAW_CARD_REFUSED);
-      const raw = readRawCard(params.card, em.nowMs());
+      const raw = readRawCard(card, em.nowMs());
       const pm = createCardPaymentMethod(em, raw.card, raw);
-      applyBillingDetails(pm, params.billing_details);
+      applyBillingDetails(pm, hash(params, 'billing_details'));
       pm.metadata = mergeMetadata(pm.metadata, params.metadata);
-      if (params.allow_redisplay) pm.allow_redisplay = params.allow_redisplay;
+      const redisplay = oneOf(params, 'allow_redisplay', ALLOW_REDISPLAY);
+      if (redisplay) pm.allow_redisplay = redisplay;
       return pm;
     },
     { publishable: true },
@@ -131,8 +135,9 @@ export function registerPaymentMethods(router: Router, em: Emulator): void {
     const pm = resolvePaymentMethod(em, path.id, req);
     const before = structuredClone(pm);
     pm.metadata = mergeMetadata(pm.metadata, params.metadata);
-    applyBillingDetails(pm, params.billing_details);
-    if (params.allow_redisplay) pm.allow_redisplay = params.allow_redisplay;
+    applyBillingDetails(pm, hash(params, 'billing_details'));
+    const redisplay = oneOf(params, 'allow_redisplay', ALLOW_REDISPLAY);
+    if (redisplay) pm.allow_redisplay = redisplay;
     em.emitUpdate('payment_method.updated', before, pm, req);
     return pm;
   });

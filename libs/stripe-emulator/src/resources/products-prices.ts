@@ -2,14 +2,14 @@ import { Emulator } from '../core/emulator';
 import { invalid } from '../core/errors';
 import { newId } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
-import { Params, bool, int, mergeMetadata, oneOf, required, str, stringList } from '../core/params';
+import { Params, bool, hash, int, mergeMetadata, missingParam, oneOf, required, requiredStr, str, stringList } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject } from '../core/store';
 import { validateCurrency } from './amounts';
 
 function createProduct(em: Emulator, params: Params, req: RequestInfo | null, announce = true): StripeObject {
   const product = em.store.put({
-    id: params.id || newId('prod'),
+    id: str(params, 'id') || newId('prod'),
     object: 'product',
     active: bool(params, 'active') ?? true,
     created: em.nowSec(),
@@ -19,7 +19,7 @@ function createProduct(em: Emulator, params: Params, req: RequestInfo | null, an
     livemode: false,
     marketing_features: [],
     metadata: mergeMetadata({}, params.metadata),
-    name: required(params, 'name'),
+    name: requiredStr(params, 'name'),
     package_dimensions: null,
     shippable: null,
     statement_descriptor: null,
@@ -39,15 +39,17 @@ function createPrice(em: Emulator, params: Params, req: RequestInfo | null, id?:
   if (unitAmount === undefined) required(params, 'unit_amount');
   if (unitAmount! < 0) throw invalid('This value must be greater than or equal to 0.', 'parameter_invalid_integer', 'unit_amount');
   let productId: string;
+  const productData = hash(params, 'product_data');
+  const recurringParams = hash(params, 'recurring');
   if (params.product) productId = em.store.find(params.product, 'product', 'product').id;
-  else if (params.product_data) productId = createProduct(em, params.product_data, req).id;
+  else if (productData) productId = createProduct(em, productData, req).id;
   else required(params, 'product');
   let recurring: StripeObject['recurring'] = null;
-  if (params.recurring) {
-    const interval = oneOf(params.recurring, 'interval', ['day', 'week', 'month', 'year']) ?? required(params.recurring, 'interval');
+  if (recurringParams) {
+    const interval = oneOf(recurringParams, 'interval', ['day', 'week', 'month', 'year']) ?? missingParam('interval');
     recurring = {
       interval,
-      interval_count: int(params.recurring, 'interval_count', 'recurring[interval_count]') ?? 1,
+      interval_count: int(recurringParams, 'interval_count', 'recurring[interval_count]') ?? 1,
       meter: null,
       trial_period_days: null,
       usage_type: 'licensed',
@@ -171,6 +173,7 @@ export function registerProductsAndPrices(router: Router, em: Emulator): void {
   router.add('GET', '/v1/prices', ({ params }) => {
     const active = bool(params, 'active');
     const keys = stringList(params.lookup_keys);
+    const interval = hash(params, 'recurring')?.interval;
     const items = em.store.list(
       'price',
       (p) =>
@@ -179,7 +182,7 @@ export function registerProductsAndPrices(router: Router, em: Emulator): void {
         (!params.type || p.type === params.type) &&
         (!params.currency || p.currency === params.currency) &&
         (!keys.length || keys.includes(p.lookup_key)) &&
-        (!params.recurring?.interval || p.recurring?.interval === params.recurring.interval) &&
+        (!interval || p.recurring?.interval === interval) &&
         matchesCreated(p.created, params.created),
     );
     return paginate(items, params, '/v1/prices');

@@ -3,7 +3,7 @@ import { Emulator } from '../core/emulator';
 import { StripeApiError, docUrl, invalid } from '../core/errors';
 import { newId, randomToken } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
-import { Params, bool, mergeMetadata, oneOf, str } from '../core/params';
+import { Params, bool, hash, mergeMetadata, oneOf, str } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject, clone } from '../core/store';
 import { markSetUpOffSession, requireAuthentication } from './payment-flow';
@@ -33,7 +33,15 @@ function succeed(em: Emulator, si: StripeObject, pm: StripeObject, req: RequestI
   em.emit('setup_intent.succeeded', si, req);
 }
 
-function fail(em: Emulator, si: StripeObject, pm: StripeObject, req: RequestInfo | null, error: Params): void {
+/** What a failed setup attempt reports in `last_setup_error` (besides its doc_url and payment method). */
+interface SetupError {
+  code: string;
+  decline_code?: string;
+  message: string;
+  type: 'card_error' | 'invalid_request_error';
+}
+
+function fail(em: Emulator, si: StripeObject, pm: StripeObject, req: RequestInfo | null, error: SetupError): void {
   Object.assign(si, {
     status: 'requires_payment_method',
     next_action: null,
@@ -121,9 +129,10 @@ export function registerSetupIntents(router: Router, em: Emulator): void {
       usage: oneOf(params, 'usage', ['off_session', 'on_session']) ?? 'off_session',
     });
     applyUpdate(em, si, params, req);
-    if (params.automatic_payment_methods?.enabled === 'true') {
+    const automatic = hash(params, 'automatic_payment_methods');
+    if (automatic?.enabled === 'true') {
       si.automatic_payment_methods = {
-        allow_redirects: params.automatic_payment_methods.allow_redirects ?? 'always',
+        allow_redirects: oneOf(automatic, 'allow_redirects', ['always', 'never']) ?? 'always',
         enabled: true,
       };
     }

@@ -2,7 +2,7 @@ import { Emulator } from '../core/emulator';
 import { StripeApiError, invalid } from '../core/errors';
 import { newId } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
-import { Params, bool, int, mergeMetadata, oneOf, str } from '../core/params';
+import { Params, bool, hash, hashList, int, mergeMetadata, oneOf, str } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
 import { StripeObject, clone } from '../core/store';
 import { attemptInvoicePayment, createSubscriptionInvoice, recordPaymentFailure } from './invoices';
@@ -55,7 +55,7 @@ function planOf(price: StripeObject): StripeObject {
 
 function createSubscription(em: Emulator, params: Params, req: RequestInfo): StripeObject {
   const customer = em.store.find(params.customer, 'customer', 'customer');
-  const rawItems: Params[] = Array.isArray(params.items) ? params.items : Object.values(params.items ?? {});
+  const rawItems = hashList(params, 'items');
   if (!rawItems.length)
     throw new StripeApiError(400, 'Missing required param: items.', {
       code: 'parameter_missing',
@@ -95,6 +95,9 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
     defaultPm = pm.id;
   }
   const trialDays = int(params, 'trial_period_days');
+  const classic = hash(params, 'billing_mode')?.type === 'classic';
+  const paymentSettings = hash(params, 'payment_settings');
+  const saveDefault = paymentSettings && oneOf(paymentSettings, 'save_default_payment_method', ['off', 'on_subscription']);
   const chargePm = defaultPm ?? customer.invoice_settings.default_payment_method;
   if (!trialDays && behaviour !== 'default_incomplete' && !chargePm) {
     throw invalid(
@@ -110,8 +113,8 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
     billing_cycle_anchor: trialDays ? now + trialDays * 86400 : now,
     // Flexible is the default billing mode of the pinned version; `classic` is accepted and shown.
     billing_mode: {
-      type: params.billing_mode?.type === 'classic' ? 'classic' : 'flexible',
-      flexible: params.billing_mode?.type === 'classic' ? null : { proration_discounts: 'itemized' },
+      type: classic ? 'classic' : 'flexible',
+      flexible: classic ? null : { proration_discounts: 'itemized' },
       updated_at: now,
     },
     cancel_at: null,
@@ -143,7 +146,7 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
     payment_settings: {
       payment_method_options: null,
       payment_method_types: null,
-      save_default_payment_method: params.payment_settings?.save_default_payment_method ?? 'off',
+      save_default_payment_method: saveDefault ?? 'off',
     },
     start_date: now,
     status: 'incomplete',
@@ -219,6 +222,32 @@ export function advanceSubscription(em: Emulator, subId: string, outcome?: strin
   return sub;
 }
 
+const FEEDBACK = [
+  'customer_service',
+  'low_quality',
+  'missing_features',
+  'other',
+  'switched_service',
+  'too_complex',
+  'too_expensive',
+  'unused',
+] as const;
+
+/** The caller's side of `cancellation_details` (Stripe sets `reason` itself). */
+function cancellationDetails(params: Params): { comment?: string | null; feedback?: (typeof FEEDBACK)[number] | null } {
+  const details = hash(params, 'cancellation_details');
+  if (!details) return {};
+  const out: { comment?: string | null; feedback?: (typeof FEEDBACK)[number] | null } = {};
+  const comment = str(details, 'comment');
+  if (comment !== undefined) out.comment = comment;
+  if (details.feedback === '') out.feedback = null;
+  else {
+    const feedback = oneOf(details, 'feedback', FEEDBACK);
+    if (feedback) out.feedback = feedback;
+  }
+  return out;
+}
+
 export function registerSubscriptions(router: Router, em: Emulator): void {
   router.add('POST', '/v1/subscriptions', ({ params, req }) => {
     return em.atTime(em.clockTimeOf(params.customer), () => createSubscription(em, params, req));
@@ -249,7 +278,7 @@ export function registerSubscriptions(router: Router, em: Emulator): void {
     const description = str(params, 'description');
     if (description !== undefined) sub.description = description;
     sub.metadata = mergeMetadata(sub.metadata, params.metadata);
-    if (params.cancellation_details) Object.assign(sub.cancellation_details, params.cancellation_details);
+    Object.assign(sub.cancellation_details, cancellationDetails(params));
     em.emitUpdate('customer.subscription.updated', before, sub, req);
     return sub;
   });
@@ -262,7 +291,7 @@ export function registerSubscriptions(router: Router, em: Emulator): void {
     sub.cancellation_details = {
       comment: null,
       feedback: null,
-      ...(params.cancellation_details ?? {}),
+      ...cancellationDetails(params),
       reason: 'cancellation_requested',
     };
     em.emit('customer.subscription.deleted', sub, req, { status: before.status });
