@@ -54,6 +54,8 @@ export interface AppConfig {
   webhooks: {
     toleranceSeconds: number;
     workerEnabled: boolean;
+    /** Payment-intent events are applied in the transaction that stores them (only where the worker runs). */
+    applyOnReceipt: boolean;
     pollMs: number;
     leaseSeconds: number;
     maxAttempts: number;
@@ -167,6 +169,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     webhooks: {
       toleranceSeconds: env.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
       workerEnabled: env.WEBHOOK_WORKER_ENABLED,
+      applyOnReceipt: env.WEBHOOK_APPLY_ON_RECEIPT,
       pollMs: env.WEBHOOK_WORKER_POLL_MS,
       leaseSeconds: env.WEBHOOK_LEASE_SECONDS,
       maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,

@@ -150,6 +150,10 @@ export class EnvironmentVariables {
   @IsBoolean({ message: 'WEBHOOK_WORKER_ENABLED must be true or false' })
   WEBHOOK_WORKER_ENABLED = true;
 
+  @Transform(toBool)
+  @IsBoolean({ message: 'WEBHOOK_APPLY_ON_RECEIPT must be true or false' })
+  WEBHOOK_APPLY_ON_RECEIPT = true;
+
   @IntegerBetween(10, 600000)
   WEBHOOK_WORKER_POLL_MS = 1000;
 

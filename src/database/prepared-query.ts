@@ -1,5 +1,5 @@
-import type { Pool } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { Pool, PoolClient } from 'pg';
+import type { DataSource, QueryRunner } from 'typeorm';
 
 /**
  * Runs a named, server-side prepared statement on TypeORM's own pool (autocommit; never inside a
@@ -21,4 +21,18 @@ export async function preparedQuery<T = Record<string, unknown>>(
 export async function preparedCommand(dataSource: DataSource, name: string | undefined, text: string, values: unknown[]): Promise<number> {
   const pool = (dataSource.driver as unknown as { master: Pool }).master;
   return (await pool.query(name ? { name, text, values } : { text, values })).rowCount ?? 0;
+}
+
+/**
+ * {@link preparedQuery} on a QueryRunner's own connection, so inside its transaction (the inbox's receipt
+ * path). Unnamed without a name.
+ */
+export async function preparedQueryIn<T = Record<string, unknown>>(
+  runner: QueryRunner,
+  name: string | undefined,
+  text: string,
+  values: unknown[],
+): Promise<T[]> {
+  const client = (runner as unknown as { databaseConnection: PoolClient }).databaseConnection;
+  return (await client.query(name ? { name, text, values } : { text, values })).rows as T[];
 }

@@ -14,8 +14,9 @@ import { toInboxRow, WebhookInboxWriter } from './webhook-inbox.writer';
 const WEBHOOK_BODY_LIMIT = 5 * 1024 * 1024;
 
 /**
- * Stripe's delivery endpoint: verify, store, answer. The handlers run later in the worker, so the
- * answer never waits for them and a slow or failing handler never makes Stripe retry.
+ * Stripe's delivery endpoint: verify, store, answer. Payment-intent events are applied in the storing
+ * transaction where that needs neither Stripe nor another request's row (WEBHOOK_APPLY_ON_RECEIPT); every
+ * other handler runs later in the worker, so a slow or failing handler never makes Stripe retry.
  */
 @ApiTags('webhooks')
 @Public()
@@ -37,7 +38,7 @@ export class StripeWebhookController {
     JsonBodyRouteConfig)
   @ApiOperation({
     summary:
-      'Stripe delivers events here (authenticated by Stripe-Signature, not an API key): stored, answered 200, processed asynchronously',
+      'Stripe delivers events here (authenticated by Stripe-Signature, not an API key): stored (payment-intent events applied in the same transaction), answered 200; the rest processed asynchronously',
   })
   @ApiHeader({ name: 'Stripe-Signature', required: true, description: 't=<unix>,v1=<hex HMAC-SHA256 of "t.rawBody">' })
   async receive(@Req() request: FastifyRequest & { rawBody?: Buffer }): Promise<{ received: true }> {
@@ -45,7 +46,7 @@ export class StripeWebhookController {
     const payload = (request.rawBody as Buffer).toString('utf8');
     const event = parseJson(payload);
     if (!isStripeEvent(event)) throw new ProblemException(400, 'not_a_stripe_event', 'The signed body is not a Stripe event.');
-    await this.inbox.write(toInboxRow(event, payload, this.stripe.livemode, 'webhook'));
+    await this.inbox.write(toInboxRow(event, payload, this.stripe.livemode, 'webhook'), event);
     return { received: true };
   }
 }

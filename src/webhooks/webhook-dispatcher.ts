@@ -72,10 +72,10 @@ export class WebhookDispatcher {
    * Returns their outcomes by event id; every other event, and any the mirror hands back (no row yet, a
    * decision that needs Stripe), is for dispatch() one by one.
    */
-  async dispatchBatch(events: StripeEventEnvelope[], manager: EntityManager): Promise<Map<string, DispatchOutcome>> {
+  async dispatchBatch(events: StripeEventEnvelope[], manager: EntityManager, minimum = 2): Promise<Map<string, DispatchOutcome>> {
     const outcomes = new Map<string, DispatchOutcome>();
     const intents = events.filter((e) => PAYMENT_INTENT_EVENTS.has(e.type));
-    if (intents.length < 2) return outcomes;
+    if (intents.length < minimum) return outcomes;
     const started = process.hrtime.bigint();
     const results = await this.payments.applyStripePaymentIntentEvents(
       manager,
@@ -89,6 +89,11 @@ export class WebhookDispatcher {
       webhookApplyDuration.observe({ event_type: event.type, result }, share);
     });
     return outcomes;
+  }
+
+  /** Whether dispatchBatch takes events of this type (the rest are applied one by one). */
+  batches(type: string): boolean {
+    return PAYMENT_INTENT_EVENTS.has(type);
   }
 
   private async route(event: StripeEventEnvelope, context: { manager?: EntityManager }): Promise<DispatchOutcome> {

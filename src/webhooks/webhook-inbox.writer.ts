@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { ProblemException } from '../common/errors/problem';
-import { preparedCommand } from '../database/prepared-query';
+import { preparedCommand, preparedQueryIn } from '../database/prepared-query';
 import { objectIdOf, StripeEventEnvelope } from './stripe-event';
 import { webhookEventsReceived } from './webhook-metrics';
 
@@ -39,8 +39,17 @@ export function toInboxRow(event: StripeEventEnvelope, payload: string, livemode
 
 interface Waiter {
   row: InboxRow;
+  /** The parsed event, when the caller has it (a delivery): needed to apply it on receipt. */
+  event?: StripeEventEnvelope;
   resolve(): void;
   reject(error: unknown): void;
+}
+
+/** Applies events in the transaction that inserts them (the worker provides it; see applyOnReceipt). */
+export interface ReceiptApplier {
+  applies(type: string): boolean;
+  /** Applies `events` in `manager`'s transaction; returns the notes of those settled (the rest stay pending). */
+  apply(manager: EntityManager, events: StripeEventEnvelope[]): Promise<Map<string, string | null>>;
 }
 
 const COLUMNS = 10;
@@ -73,7 +82,41 @@ function statement(count: number, returning: boolean): string {
 
 const padded = new Map<number, string>(SIZE_CLASSES.map((size) => [size, statement(size, false)]));
 
-function params(rows: InboxRow[]): unknown[] {
+// The receipt path's insert: a row stored as 'processed' (its apply follows in the same transaction) is stamped as
+// applied once; RETURNING tells which rows are new, the only ones to apply.
+function receiptStatement(count: number): string {
+  const tuples: string[] = [];
+  for (let r = 0; r < count; r++) {
+    const b = r * COLUMNS;
+    const processed = `$${b + 8}::text = 'processed'`;
+    tuples.push(
+      `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::json, $${b + 8}::text, $${b + 9}, $${b + 10}, ` +
+        `CASE WHEN ${processed} THEN 1 ELSE 0 END, CASE WHEN ${processed} THEN now() END)`,
+    );
+  }
+  return (
+    `INSERT INTO webhook_events (id, type, livemode, api_version, stripe_created, object_id, payload, status, note, source, attempts, processed_at) ` +
+    `VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING RETURNING id`
+  );
+}
+const receiptPadded = new Map<number, string>(SIZE_CLASSES.map((size) => [size, receiptStatement(size)]));
+
+// Rows of the receipt path that did not settle as applied-without-a-note: back to pending (due now, never
+// claimed), or processed with their note (stale, foreign). Same transaction as the insert.
+const RECEIPT_SETTLE_SQL = `
+  UPDATE webhook_events w
+     SET status = u.status, note = u.note,
+         attempts = CASE WHEN u.status = 'pending' THEN 0 ELSE w.attempts END,
+         processed_at = CASE WHEN u.status = 'pending' THEN NULL ELSE w.processed_at END
+    FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, status, note)
+   WHERE w.id = u.id`;
+
+/** Sort key grouping events by the object they change, then oldest first (the worker's batch order too). */
+const inApplyOrder = (a: StripeEventEnvelope, b: StripeEventEnvelope): number =>
+  objectKey(a).localeCompare(objectKey(b)) || a.created - b.created || a.id.localeCompare(b.id);
+const objectKey = (e: StripeEventEnvelope): string => (e.data?.object as { id?: string } | undefined)?.id ?? '';
+
+function params(rows: Array<Omit<InboxRow, 'status'> & { status: InboxRow['status'] | 'processed' }>): unknown[] {
   const out: unknown[] = [];
   for (const r of rows)
     out.push(r.id, r.type, r.livemode, r.apiVersion, r.stripeCreated, r.objectId, r.payload, r.status, r.note, r.source);
@@ -97,19 +140,30 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
   private queue: Waiter[] = [];
   private inFlight = 0;
   private scheduled: NodeJS.Immediate | undefined;
-  private readonly committedListeners: Array<() => void> = [];
+  private readonly pendingListeners: Array<() => void> = [];
+  private receiptApplier: ReceiptApplier | undefined;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Called after every committed batch (the worker uses it to start at once). */
-  onCommitted(listener: () => void): void {
-    this.committedListeners.push(listener);
+  /** Called after a committed batch that left pending rows (the worker uses it to start at once). */
+  onPendingStored(listener: () => void): void {
+    this.pendingListeners.push(listener);
+  }
+
+  /**
+   * From now on, events `applier` takes are applied in the transaction that stores them, so most events
+   * are never claimed at all: no claim UPDATE, no mark UPDATE, no second read of the payload, and the row
+   * is written once, as processed, outside the worker's due index (#16). Should that transaction fail
+   * (a deadlock with a worker batch, an apply error), the batch is stored the plain way, pending.
+   */
+  applyOnReceipt(applier: ReceiptApplier): void {
+    this.receiptApplier = applier;
   }
 
   /** Resolves once the row is committed (or was already there); rejects with a 503 problem otherwise. */
-  write(row: InboxRow): Promise<void> {
+  write(row: InboxRow, event?: StripeEventEnvelope): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ row, resolve, reject });
+      this.queue.push({ row, event, resolve, reject });
       if (this.queue.length >= MAX_BATCH) this.flush();
       // Every delivery parsed in this turn of the event loop joins the batch; no timer adds latency.
       else this.scheduled ??= setImmediate(() => this.flush());
@@ -160,6 +214,49 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
     return preparedCommand(this.dataSource, `webhook_inbox_insert_${size}`, padded.get(size)!, params(rows.concat(copies)));
   }
 
+  /**
+   * The receipt path: insert (the events the applier takes as 'processed') and apply the new ones in one
+   * transaction. Undefined when it does not apply to this batch or its transaction failed: the caller then
+   * stores the batch the plain way, so a failure here never loses an event or refuses a delivery.
+   */
+  private async storeAndApply(waiters: Waiter[]): Promise<{ inserted: number; pendingLeft: boolean } | undefined> {
+    const applier = this.receiptApplier;
+    if (!applier) return undefined;
+    const taken = new Map<string, StripeEventEnvelope>();
+    for (const w of waiters) if (w.event && w.row.status === 'pending' && applier.applies(w.row.type)) taken.set(w.row.id, w.event);
+    if (taken.size === 0) return undefined;
+    const rows = waiters.map((w) => (taken.has(w.row.id) ? { ...w.row, status: 'processed' as const } : w.row));
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      const size = SIZE_CLASSES.find((s) => s >= rows.length);
+      const all = size === undefined ? rows : rows.concat(new Array<(typeof rows)[number]>(size - rows.length).fill(rows[rows.length - 1]));
+      const text = size === undefined ? receiptStatement(rows.length) : receiptPadded.get(size)!;
+      const name = size === undefined ? undefined : `webhook_inbox_receipt_${size}`;
+      const inserted = await preparedQueryIn<{ id: string }>(runner, name, text, params(all));
+      const fresh = inserted.map((r) => taken.get(r.id)).filter((e): e is StripeEventEnvelope => !!e);
+      const notes = await applier.apply(runner.manager, fresh.sort(inApplyOrder));
+      const unsettled = fresh.filter((e) => !notes.has(e.id)).map((e) => e.id);
+      const noted = [...notes].filter(([, note]) => note !== null);
+      if (unsettled.length + noted.length > 0)
+        await runner.query(RECEIPT_SETTLE_SQL, [
+          [...unsettled, ...noted.map(([id]) => id)],
+          [...unsettled.map(() => 'pending'), ...noted.map(() => 'processed')],
+          [...unsettled.map(() => null), ...noted.map(([, note]) => note)],
+        ]);
+      await runner.commitTransaction();
+      const pendingLeft = unsettled.length > 0 || inserted.length > fresh.length;
+      return { inserted: inserted.length, pendingLeft };
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      this.logger.debug({ err: error, events: rows.length }, 'Applying on receipt failed: storing the batch for the worker');
+      return undefined;
+    } finally {
+      await runner.release();
+    }
+  }
+
   /** Inserts the batch; resolves (never rejects) with what answers its callers. */
   private async store(batch: Waiter[]): Promise<() => void> {
     // The same event delivered twice within one batch needs one row; both callers get the answer.
@@ -171,13 +268,15 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
     }
     const rows = [...unique.values()].map((ws) => ws[0].row);
     try {
-      const inserted = await this.insert(rows);
+      const receipt = await this.storeAndApply([...unique.values()].map((ws) => ws[0]));
+      const inserted = receipt?.inserted ?? (await this.insert(rows));
+      const pendingLeft = receipt ? receipt.pendingLeft : inserted > 0;
       // Copies of a row within the batch and rows already in the inbox are both duplicates.
       webhookEventsReceived.inc({ result: 'stored' }, inserted);
       webhookEventsReceived.inc({ result: 'duplicate' }, batch.length - inserted);
       return () => {
         for (const w of batch) w.resolve();
-        for (const listener of this.committedListeners) listener();
+        if (pendingLeft) for (const listener of this.pendingListeners) listener();
       };
     } catch (error) {
       if (isRowError(error)) {

@@ -50,6 +50,20 @@ const MARK_PROCESSED_SQL = `
     FROM unnest($1::text[], $2::int[], $3::text[]) AS u(id, attempts, note)
    WHERE w.id = u.id AND w.status = 'processing' AND w.attempts = u.attempts`;
 
+/** The inbox note of an event whose outcome settles it as processed. */
+function processedNote(outcome: DispatchOutcome, type: string): string | null {
+  switch (outcome.result) {
+    case 'applied':
+      return outcome.detail ?? null;
+    case 'stale':
+      return outcome.detail ?? 'stale: the local row already holds this or a newer state';
+    case 'foreign':
+      return 'foreign object: not created by this service, recorded and not applied';
+    default:
+      return `no handler for ${type}`;
+  }
+}
+
 export type Settlement =
   { status: 'processed'; note: string | null } | { status: 'retry'; error: string; delayMs: number } | { status: 'failed'; error: string };
 
@@ -74,7 +88,29 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     this.settings = config.get('webhooks', { infer: true });
     this.loop = new PollingLoop('Webhook worker', async () => (await this.drain(), false), this.settings.pollMs, this.logger);
-    inbox.onCommitted(() => this.nudge());
+    inbox.onPendingStored(() => this.nudge());
+    if (this.settings.workerEnabled && this.settings.applyOnReceipt)
+      inbox.applyOnReceipt({
+        applies: (type) => dispatcher.batches(type),
+        apply: (manager, events) => this.applyOnReceipt(manager, events),
+      });
+  }
+
+  /**
+   * The inbox writer's receipt path (WEBHOOK_APPLY_ON_RECEIPT): events just inserted in `manager`'s
+   * transaction, applied by the mirror's batch path in that same transaction, so the event, its effect and
+   * its mark commit together before Stripe gets its 200. Returns the settled events' notes; an event the
+   * batch path hands back (no row yet, a decision that needs Stripe) is left pending for the claim loop.
+   * Rows are locked in id order as in applyBatch, so a receipt and a worker batch wait for each other.
+   */
+  private async applyOnReceipt(manager: EntityManager, events: StripeEventEnvelope[]): Promise<Map<string, string | null>> {
+    const settled = new Map<string, string | null>();
+    const outcomes = await this.dispatcher.dispatchBatch(events, manager, 1);
+    for (const event of events) {
+      const outcome = outcomes.get(event.id);
+      if (outcome && outcome.result !== 'not_yet') settled.set(event.id, processedNote(outcome, event.type));
+    }
+    return settled;
   }
 
   onApplicationBootstrap(): void {
@@ -250,13 +286,10 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     const outcome = batched ?? (await this.dispatcher.dispatch(event.payload, { manager }));
     switch (outcome.result) {
       case 'applied':
-        return { status: 'processed', note: outcome.detail ?? null };
       case 'stale':
-        return { status: 'processed', note: outcome.detail ?? 'stale: the local row already holds this or a newer state' };
       case 'foreign':
-        return { status: 'processed', note: 'foreign object: not created by this service, recorded and not applied' };
       case 'unhandled':
-        return { status: 'processed', note: `no handler for ${event.type}` };
+        return { status: 'processed', note: processedNote(outcome, event.type) };
       case 'not_yet': {
         const deadline = notYetDeadline;
         const error = `not_yet: ${outcome.detail ?? 'the local row is not committed yet'}`;
