@@ -37,7 +37,7 @@ export function createEmulatorServer(em: Emulator): http.Server {
   const actions: TestActions = {
     authenticate(intentId, success) {
       const setup = em.store.get(intentId)?.object === 'setup_intent';
-      const intent = em.store.find(intentId, setup ? 'setup_intent' : 'payment_intent', 'intent');
+      const intent = setup ? em.store.find(intentId, 'setup_intent', 'intent') : em.store.find(intentId, 'payment_intent', 'intent');
       if (intent.status !== 'requires_action') {
         throw new StripeApiError(
           400,
@@ -45,8 +45,8 @@ export function createEmulatorServer(em: Emulator): http.Server {
           { code: `${intent.object}_unexpected_state` },
         );
       }
-      const returnUrl: string | null = em.store.meta(intent.id).returnUrl ?? null;
-      if (setup) completeSetupAuthentication(em, intent, success);
+      const returnUrl = em.store.meta(intent.id).returnUrl ?? null;
+      if (intent.object === 'setup_intent') completeSetupAuthentication(em, intent, success);
       else completeAuthentication(em, intent, em.store.find(intent.payment_method, 'payment_method'), success);
       em.changed();
       return { intent, returnUrl };

@@ -2,16 +2,17 @@ import http from 'node:http';
 import { Emulator } from './core/emulator';
 import { StripeApiError } from './core/errors';
 import { newId } from './core/ids';
-import { StripeObject } from './core/store';
+import type { SubscriptionObject } from './core/billing-objects';
+import type { PaymentIntentObject, RefundObject, SetupIntentObject } from './core/objects';
 
 /** What `GET /_emulator/info` answers as `emulator`: this project's Stripe emulator. */
 export const EMULATOR_NAME = 'payments-service stripe-emulator';
 
 /** Test-only transitions that Stripe drives itself (3-D Secure page, refund settlement, billing clock). */
 export interface TestActions {
-  authenticate(intentId: string, success: boolean): { intent: StripeObject; returnUrl: string | null };
-  settleRefund(refundId: string): StripeObject;
-  advanceSubscription(subscriptionId: string, outcome?: string): StripeObject;
+  authenticate(intentId: string, success: boolean): { intent: PaymentIntentObject | SetupIntentObject; returnUrl: string | null };
+  settleRefund(refundId: string): RefundObject;
+  advanceSubscription(subscriptionId: string, outcome?: string): SubscriptionObject;
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {

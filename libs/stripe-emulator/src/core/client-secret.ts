@@ -1,6 +1,6 @@
 import { StripeApiError } from './errors';
 import { Call } from './router';
-import { StripeObject } from './store';
+import { Kinds } from './store';
 import { Emulator } from './emulator';
 
 /**
@@ -8,7 +8,7 @@ import { Emulator } from './emulator';
  * along, and a wrong or missing one answers 404 as if the object did not exist, as Stripe does.
  * The secret is removed from the parameters either way, so the route's own checks never see it.
  */
-export function findForCall(em: Emulator, call: Call, object: string): StripeObject {
+export function findForCall<K extends 'payment_intent' | 'setup_intent'>(em: Emulator, call: Call, object: K): Kinds[K] {
   const { client_secret: secret, ...rest } = call.params;
   for (const key of Object.keys(call.params)) delete call.params[key];
   Object.assign(call.params, rest);

@@ -4,8 +4,9 @@ import { IdempotencyStore } from './idempotency';
 import { FaultList, RequestLogEntry } from './faults';
 import { newId } from './ids';
 import { RequestInfo } from './router';
-import { completeEvent } from './shapes';
-import { Store, StripeObject, clone } from './store';
+import type { EventObject, PaymentIntentObject } from './objects';
+import { completeEventData } from './shapes';
+import { LiveObject, Store, StoreSnapshot, clone } from './store';
 import { WebhookDispatcher } from './webhooks';
 
 export const API_VERSION = '2026-10-28.endive';
@@ -24,7 +25,17 @@ export interface ResolvedOptions {
   logger: Logger;
 }
 
-type IntentListener = (intent: StripeObject, req: RequestInfo | null) => void;
+type IntentListener = (intent: PaymentIntentObject, req: RequestInfo | null) => void;
+
+/** The state file (`persistPath`). */
+interface PersistedState {
+  store: StoreSnapshot;
+  idempotency: ReturnType<IdempotencyStore['snapshot']>;
+  clockOffsetMs?: number;
+}
+
+/** An object's fields by name, for comparing two versions of it. */
+const fieldsOf = (obj: object): Map<string, unknown> => new Map(Object.entries(obj));
 
 /** Shared state and services every resource module works with. */
 export class Emulator {
@@ -81,9 +92,8 @@ export class Emulator {
 
   /** The frozen time of the test clock a customer lives on, if any. */
   clockTimeOf(customerId: unknown): number | undefined {
-    const clockId = typeof customerId === 'string' ? this.store.get(customerId)?.test_clock : undefined;
-    const clock = typeof clockId === 'string' ? this.store.get(clockId) : undefined;
-    return clock && !clock.deleted ? clock.frozen_time : undefined;
+    const clockId = typeof customerId === 'string' ? this.store.get(customerId, 'customer')?.test_clock : undefined;
+    return clockId ? this.store.get(clockId, 'test_helpers.test_clock')?.frozen_time : undefined;
   }
 
   advanceClock(seconds: number): void {
@@ -129,41 +139,40 @@ export class Emulator {
     this.intentListeners.push(listener);
   }
 
-  intentChanged(intent: StripeObject, req: RequestInfo | null): void {
+  intentChanged(intent: PaymentIntentObject, req: RequestInfo | null): void {
     for (const l of this.intentListeners) l(intent, req);
   }
 
   /** Records an event with a snapshot of the object as it is now. */
-  emit(type: string, obj: StripeObject, req: RequestInfo | null, previous?: Record<string, unknown>): StripeObject {
+  emit(type: string, obj: LiveObject, req: RequestInfo | null, previous?: Record<string, unknown>): EventObject {
     // Events are dated by the emulator clock even while a test clock advances, so listing order stays true.
     const created = Math.max(this.lastEventCreated, Math.floor(this.nowMs() / 1000));
     this.lastEventCreated = created;
-    const data: Record<string, unknown> = { object: clone(obj) };
+    const data: EventObject['data'] = { object: clone(obj) };
     if (previous && Object.keys(previous).length) data.previous_attributes = clone(previous);
     // The payload is frozen as the pinned version declares it, once: listing and delivery show the same JSON.
-    const event = this.store.put(
-      completeEvent({
-        id: newId('evt'),
-        object: 'event',
-        api_version: API_VERSION,
-        created,
-        data,
-        livemode: false,
-        pending_webhooks: 0,
-        request: { id: req?.id ?? null, idempotency_key: req?.idempotencyKey ?? null },
-        type,
-      }) as StripeObject,
-    );
+    const event = this.store.put<EventObject>({
+      id: newId('evt'),
+      object: 'event',
+      api_version: API_VERSION,
+      created,
+      data: completeEventData(type, data),
+      livemode: false,
+      pending_webhooks: 0,
+      request: { id: req?.id ?? null, idempotency_key: req?.idempotencyKey ?? null },
+      type,
+    });
     this.webhooks.dispatch(event);
     this.changed();
     return event;
   }
 
   /** Emits an update event whose previous_attributes are the top-level fields that changed. */
-  emitUpdate(type: string, before: StripeObject, after: StripeObject, req: RequestInfo | null): void {
+  emitUpdate<T extends LiveObject>(type: string, before: T, after: T, req: RequestInfo | null): void {
+    const [old, now] = [fieldsOf(before), fieldsOf(after)];
     const previous: Record<string, unknown> = {};
-    for (const key of Object.keys({ ...before, ...after })) {
-      if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) previous[key] = before[key] ?? null;
+    for (const key of new Set([...old.keys(), ...now.keys()])) {
+      if (JSON.stringify(old.get(key)) !== JSON.stringify(now.get(key))) previous[key] = old.get(key) ?? null;
     }
     this.emit(type, after, req, previous);
   }
@@ -212,7 +221,7 @@ export class Emulator {
   private persist(): void {
     const path = this.opts.persistPath;
     if (!path) return;
-    const state = {
+    const state: PersistedState = {
       store: this.store.snapshot(),
       idempotency: this.idempotency.snapshot(),
       clockOffsetMs: this.clockOffsetMs,
@@ -231,7 +240,7 @@ export class Emulator {
   private loadPersisted(): void {
     const path = this.opts.persistPath;
     if (!path || !existsSync(path)) return;
-    const state = JSON.parse(readFileSync(path, 'utf8'));
+    const state: PersistedState = JSON.parse(readFileSync(path, 'utf8'));
     this.store.load(state.store);
     this.idempotency.load(state.idempotency);
     this.clockOffsetMs = state.clockOffsetMs ?? 0;

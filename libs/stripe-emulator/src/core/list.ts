@@ -1,9 +1,9 @@
 import { StripeApiError } from './errors';
 import { Param, Params, int } from './params';
-import { StripeObject } from './store';
+import type { ListObject } from './objects';
 
 /** Cursor pagination over a newest-first array, as Stripe's list endpoints. */
-export function paginate(items: StripeObject[], params: Params, url: string) {
+export function paginate<T extends { id: string }>(items: T[], params: Params, url: string): ListObject<T> {
   const limit = int(params, 'limit') ?? 10;
   if (limit < 1 || limit > 100) {
     throw new StripeApiError(400, `Invalid limit: must be between 1 and 100.`, {
@@ -19,7 +19,7 @@ export function paginate(items: StripeObject[], params: Params, url: string) {
     }
     return index;
   };
-  let data: StripeObject[];
+  let data: T[];
   let hasMore: boolean;
   if (params.starting_after) {
     const start = cursorIndex('starting_after') + 1;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StripeApiError } from './errors';
+import type { EventObject } from './objects';
 import type { ObjectShape, PropDesc, RouteShape, ShapesFile, TypeDesc } from './shape-types';
 
 /** Generated from the SDK's declarations by scripts/generate-shapes.ts (`npm run emulator:shapes`). */
@@ -147,18 +148,18 @@ export function completeObject<T>(value: T): T {
   return (desc ? complete(value, desc) : value) as T;
 }
 
-/** An event: envelope as declared, `data.object` as the object type of that event. */
-export function completeEvent(event: Json): Json {
-  const data = event.data as Json;
-  const objectType = SHAPES.events[String(event.type)];
+/**
+ * An event's `data`: `object` as the object type of that event declares it, `previous_attributes` only
+ * with fields that type declares. (The envelope the emulator builds is the declared one already.)
+ */
+export function completeEventData(type: string, data: EventObject['data']): EventObject['data'] {
+  const objectType = SHAPES.events[type];
   const object = objectType ? complete(data.object, { t: 'ref', r: objectType }) : completeObject(data.object);
   const declared = objectType ? objectShape(objectType).props : undefined;
-  const out = complete(event, { t: 'ref', r: 'EventBase' }) as Json;
-  const nextData: Json = { object };
-  if (isObject(data.previous_attributes)) {
-    nextData.previous_attributes = Object.fromEntries(Object.entries(data.previous_attributes).filter(([k]) => !declared || k in declared));
+  const out: EventObject['data'] = { object };
+  if (data.previous_attributes) {
+    out.previous_attributes = Object.fromEntries(Object.entries(data.previous_attributes).filter(([k]) => !declared || k in declared));
   }
-  out.data = nextData;
   return out;
 }
 

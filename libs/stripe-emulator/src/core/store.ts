@@ -1,13 +1,54 @@
 import type { TestCard } from '../resources/test-cards';
+import type { InvoiceObject, PriceObject, ProductObject, SubscriptionObject } from './billing-objects';
 import { missingResource } from './errors';
+import type {
+  ChargeObject,
+  CustomerObject,
+  EventObject,
+  PaymentIntentObject,
+  PaymentMethodObject,
+  RefundObject,
+  SetupIntentObject,
+  TestClockObject,
+  WebhookEndpointObject,
+} from './objects';
 
-export type StripeObject = Record<string, any> & { id: string; object: string };
+/** Every kind of top-level object the store keeps, by its `object` field. */
+export interface Kinds {
+  charge: ChargeObject;
+  customer: CustomerObject;
+  event: EventObject;
+  invoice: InvoiceObject;
+  payment_intent: PaymentIntentObject;
+  payment_method: PaymentMethodObject;
+  price: PriceObject;
+  product: ProductObject;
+  refund: RefundObject;
+  setup_intent: SetupIntentObject;
+  subscription: SubscriptionObject;
+  'test_helpers.test_clock': TestClockObject;
+  webhook_endpoint: WebhookEndpointObject;
+}
 
-const KIND: Record<string, string> = {
+export type Kind = keyof Kinds;
+export type LiveObject = Kinds[Kind];
+
+/** What a deletion leaves in place of the object, as Stripe answers it. */
+export interface DeletedObject {
+  id: string;
+  object: Kind;
+  deleted: true;
+}
+
+export type StoredObject = LiveObject | DeletedObject;
+
+const KIND: Partial<Record<Kind, string>> = {
   payment_intent: 'payment_intent',
   payment_method: 'PaymentMethod',
   webhook_endpoint: 'webhook endpoint',
 };
+
+const isLive = <K extends Kind>(o: StoredObject | undefined, kind: K): o is Kinds[K] => o?.object === kind && !o.deleted;
 
 /** What Stripe keeps about an object but never shows; each field is written by the one feature named. */
 export interface ObjectMeta {
@@ -32,37 +73,41 @@ export interface ObjectMeta {
 }
 
 export interface StoreSnapshot {
-  objects: StripeObject[];
+  objects: StoredObject[];
   internal: [string, ObjectMeta][];
 }
 
 /** All Stripe objects in creation order; Map keeps insertion order, which gives "newest first" for free. */
 export class Store {
-  private objects = new Map<string, StripeObject>();
+  private objects = new Map<string, StoredObject>();
   /** State Stripe keeps but never shows (test card behaviour, idempotency of async transitions). */
   private internal = new Map<string, ObjectMeta>();
 
-  get(id: string): StripeObject | undefined {
-    return this.objects.get(id);
+  /** Whatever has this id, a deletion's tombstone included. */
+  get(id: string): StoredObject | undefined;
+  /** The live object of this kind with this id. */
+  get<K extends Kind>(id: string, kind: K): Kinds[K] | undefined;
+  get(id: string, kind?: Kind): StoredObject | undefined {
+    const found = this.objects.get(id);
+    return kind === undefined || isLive(found, kind) ? found : undefined;
   }
 
-  find(id: unknown, object: string, param?: string): StripeObject {
+  /** The live object of this kind, else 404 resource_missing naming `param`. */
+  find<K extends Kind>(id: unknown, kind: K, param?: string): Kinds[K] {
     const found = typeof id === 'string' ? this.objects.get(id) : undefined;
-    if (!found || found.object !== object || found.deleted) {
-      throw missingResource(KIND[object] ?? object, String(id), param);
-    }
+    if (!isLive(found, kind)) throw missingResource(KIND[kind] ?? kind, String(id), param);
     return found;
   }
 
-  put(obj: StripeObject): StripeObject {
+  put<T extends StoredObject>(obj: T): T {
     this.objects.set(obj.id, obj);
     return obj;
   }
 
-  /** Newest first. */
-  list(object: string, filter: (o: StripeObject) => boolean = () => true): StripeObject[] {
-    const out: StripeObject[] = [];
-    for (const o of this.objects.values()) if (o.object === object && !o.deleted && filter(o)) out.push(o);
+  /** Live objects of a kind, newest first. */
+  list<K extends Kind>(kind: K, filter: (o: Kinds[K]) => boolean = () => true): Kinds[K][] {
+    const out: Kinds[K][] = [];
+    for (const o of this.objects.values()) if (isLive(o, kind) && filter(o)) out.push(o);
     return out.reverse();
   }
 
@@ -86,6 +131,11 @@ export class Store {
     for (const o of snapshot.objects ?? []) this.objects.set(o.id, o);
     for (const [k, v] of snapshot.internal ?? []) this.internal.set(k, v);
   }
+}
+
+/** Object.assign whose fields are checked against the object's own type. */
+export function update<T extends object>(target: T, fields: Partial<T>): T {
+  return Object.assign(target, fields);
 }
 
 export function clone<T>(value: T): T {

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Emulator } from './emulator';
-import { StripeObject } from './store';
+import type { EventObject, WebhookEndpointObject } from './objects';
 
 export interface DeliveryLogEntry {
   eventId: string;
@@ -20,8 +20,8 @@ export function signPayload(secret: string, timestamp: number, payload: string):
   return `t=${timestamp},v1=${v1}`;
 }
 
-export function endpointWants(endpoint: StripeObject, type: string): boolean {
-  return (endpoint.enabled_events as string[]).some((e) => e === '*' || e === type);
+export function endpointWants(endpoint: WebhookEndpointObject, type: string): boolean {
+  return endpoint.enabled_events.some((e) => e === '*' || e === type);
 }
 
 /** At-least-once delivery with a bounded retry schedule, like Stripe's test mode. */
@@ -33,7 +33,7 @@ export class WebhookDispatcher {
 
   constructor(private readonly em: Emulator) {}
 
-  dispatch(event: StripeObject): void {
+  dispatch(event: EventObject): void {
     const targets = this.em.store.list('webhook_endpoint', (e) => endpointWants(e, event.type));
     if (!targets.length) return;
     const meta = this.em.store.meta(event.id);
@@ -46,10 +46,10 @@ export class WebhookDispatcher {
   }
 
   private attempt(eventId: string, endpointId: string, attempt: number): void {
-    const event = this.em.store.get(eventId);
-    const endpoint = this.em.store.get(endpointId);
+    const event = this.em.store.get(eventId, 'event');
+    const endpoint = this.em.store.get(endpointId, 'webhook_endpoint');
     const secret = this.em.store.meta(endpointId).secret; // set when the endpoint is created
-    if (!event || !endpoint || endpoint.deleted || endpoint.status !== 'enabled' || !secret) return;
+    if (!event || !endpoint || endpoint.status !== 'enabled' || !secret) return;
     const body = JSON.stringify(event, null, 2);
     // Receivers check t against their own clock, so /_emulator/clock offsets stay out of it.
     const timestamp = Math.floor(this.em.opts.now() / 1000);
@@ -102,9 +102,9 @@ export class WebhookDispatcher {
     req.end(body);
   }
 
-  private succeeded(event: StripeObject, endpointId: string): void {
+  private succeeded(event: EventObject, endpointId: string): void {
     const meta = this.em.store.meta(event.id);
-    meta.pendingEndpoints = (meta.pendingEndpoints ?? []).filter((id: string) => id !== endpointId);
+    meta.pendingEndpoints = (meta.pendingEndpoints ?? []).filter((id) => id !== endpointId);
     event.pending_webhooks = meta.pendingEndpoints.length;
     this.em.changed();
   }

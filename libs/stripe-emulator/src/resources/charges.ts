@@ -3,19 +3,19 @@ import { newId, randomToken } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
 import { mergeMetadata, str } from '../core/params';
 import { Router } from '../core/router';
-import { StripeObject } from '../core/store';
+import type { ChargeObject, PaymentIntentObject, PaymentMethodObject } from '../core/objects';
 import { CardOutcome } from './test-cards';
 
 export function createCharge(
   em: Emulator,
-  intent: StripeObject,
-  pm: StripeObject,
+  intent: PaymentIntentObject,
+  pm: PaymentMethodObject,
   outcome: CardOutcome | { kind: 'authentication_failed' },
   captured: boolean,
-): StripeObject {
+): ChargeObject {
   const failed = outcome.kind === 'decline';
   const blocked = outcome.kind === 'decline' && outcome.blocked;
-  const charge = em.store.put({
+  const charge = em.store.put<ChargeObject>({
     id: newId('ch'),
     object: 'charge',
     amount: intent.amount,

@@ -4,10 +4,11 @@ import { newId, randomToken } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
 import { Params, hash, mergeMetadata, str } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
-import { StripeObject } from '../core/store';
+import type { CustomerObject } from '../core/objects';
+import { DeletedObject, update } from '../core/store';
 import { attachPaymentMethod, resolvePaymentMethod } from './payment-methods';
 
-function applyWritable(em: Emulator, customer: StripeObject, params: Params, req: RequestInfo): void {
+function applyWritable(em: Emulator, customer: CustomerObject, params: Params, req: RequestInfo): void {
   for (const field of ['email', 'name', 'phone', 'description'] as const) {
     const value = str(params, field);
     if (value !== undefined) customer[field] = value;
@@ -32,21 +33,21 @@ function applyWritable(em: Emulator, customer: StripeObject, params: Params, req
 }
 
 /** Deletes a customer and cancels its subscriptions (also when its test clock is deleted). */
-export function deleteCustomer(em: Emulator, customer: StripeObject, req: RequestInfo | null): StripeObject {
+export function deleteCustomer(em: Emulator, customer: CustomerObject, req: RequestInfo | null): DeletedObject {
   em.emit('customer.deleted', customer, req);
   for (const sub of em.store.list('subscription', (s) => s.customer === customer.id && s.status !== 'canceled')) {
     const before = structuredClone(sub);
-    Object.assign(sub, { status: 'canceled', canceled_at: em.nowSec(), ended_at: em.nowSec() });
+    update(sub, { status: 'canceled', canceled_at: em.nowSec(), ended_at: em.nowSec() });
     em.emit('customer.subscription.deleted', sub, req, { status: before.status });
   }
-  return em.store.put({ id: customer.id, object: 'customer', deleted: true });
+  return em.store.put<DeletedObject>({ id: customer.id, object: 'customer', deleted: true });
 }
 
 export function registerCustomers(router: Router, em: Emulator): void {
   router.add('POST', '/v1/customers', ({ params, req }) => {
     // A customer created on a test clock lives at the clock's frozen time, and so does all it is billed.
     const clock = params.test_clock ? em.store.find(params.test_clock, 'test_helpers.test_clock', 'test_clock') : undefined;
-    const customer = em.store.put({
+    const customer = em.store.put<CustomerObject>({
       id: newId('cus'),
       object: 'customer',
       address: null,

@@ -4,7 +4,9 @@ import { newId } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
 import { bool, hash } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
-import { StripeObject } from '../core/store';
+import type { InvoiceLineObject, InvoiceObject, SubscriptionObject } from '../core/billing-objects';
+import type { PaymentMethodObject } from '../core/objects';
+import { update } from '../core/store';
 import { ConfirmOptions, confirmIntent } from './payment-flow';
 import { createIntent } from './payment-intents';
 import { attachPaymentMethod, resolvePaymentMethod } from './payment-methods';
@@ -21,12 +23,17 @@ export interface InvoicePeriod {
 }
 
 /** Drafts, finalizes and (for a non-zero total) opens a PaymentIntent for one subscription period. */
-export function createSubscriptionInvoice(em: Emulator, sub: StripeObject, period: InvoicePeriod, req: RequestInfo | null): StripeObject {
+export function createSubscriptionInvoice(
+  em: Emulator,
+  sub: SubscriptionObject,
+  period: InvoicePeriod,
+  req: RequestInfo | null,
+): InvoiceObject {
   const customer = em.store.find(sub.customer, 'customer');
   const id = newId('in');
-  const lines = sub.items.data.map((item: StripeObject) => {
+  const lines = sub.items.data.map((item): InvoiceLineObject => {
     const amount = period.free ? 0 : item.price.unit_amount * item.quantity;
-    const product = em.store.get(item.price.product);
+    const product = em.store.get(item.price.product, 'product');
     return {
       id: newId('il'),
       object: 'line_item',
@@ -59,8 +66,8 @@ export function createSubscriptionInvoice(em: Emulator, sub: StripeObject, perio
       subscription: sub.id,
     };
   });
-  const total = lines.reduce((sum: number, l: { amount: number }) => sum + l.amount, 0);
-  const invoice = em.store.put({
+  const total = lines.reduce((sum, l) => sum + l.amount, 0);
+  const invoice = em.store.put<InvoiceObject>({
     id,
     object: 'invoice',
     account_country: 'US',
@@ -149,8 +156,8 @@ export function createSubscriptionInvoice(em: Emulator, sub: StripeObject, perio
   return invoice;
 }
 
-function markPaid(em: Emulator, invoice: StripeObject, req: RequestInfo | null): void {
-  Object.assign(invoice, {
+function markPaid(em: Emulator, invoice: InvoiceObject, req: RequestInfo | null): void {
+  update(invoice, {
     status: 'paid',
     amount_paid: invoice.amount_due,
     amount_remaining: 0,
@@ -159,7 +166,7 @@ function markPaid(em: Emulator, invoice: StripeObject, req: RequestInfo | null):
   });
   invoice.status_transitions.paid_at = em.nowSec();
   for (const p of invoice.payments.data)
-    Object.assign(p, {
+    update(p, {
       status: 'paid',
       amount_paid: p.amount_requested,
       status_transitions: { canceled_at: null, paid_at: em.nowSec() },
@@ -171,8 +178,8 @@ function markPaid(em: Emulator, invoice: StripeObject, req: RequestInfo | null):
 /** Charges the invoice's PaymentIntent with the given card; the outcome arrives through onIntentChange. */
 export function attemptInvoicePayment(
   em: Emulator,
-  invoice: StripeObject,
-  pm: StripeObject,
+  invoice: InvoiceObject,
+  pm: PaymentMethodObject,
   req: RequestInfo | null,
   opts: ConfirmOptions,
 ): void {
@@ -182,7 +189,7 @@ export function attemptInvoicePayment(
 }
 
 /** Failure without a card to charge, so the subscription still moves as Stripe's would. */
-export function recordPaymentFailure(em: Emulator, invoice: StripeObject, req: RequestInfo | null): void {
+export function recordPaymentFailure(em: Emulator, invoice: InvoiceObject, req: RequestInfo | null): void {
   invoice.attempt_count += 1;
   invoice.attempted = true;
   // Renewals are retried on Stripe's default schedule; a test clock runs the retries as it passes them.
@@ -192,12 +199,18 @@ export function recordPaymentFailure(em: Emulator, invoice: StripeObject, req: R
   subscriptionAfterPayment(em, invoice, false, req);
 }
 
-function subscriptionAfterPayment(em: Emulator, invoice: StripeObject, paid: boolean, req: RequestInfo | null, pmId?: string): void {
-  const sub = em.store.get(invoice.subscription);
+function subscriptionAfterPayment(
+  em: Emulator,
+  invoice: InvoiceObject,
+  paid: boolean,
+  req: RequestInfo | null,
+  pmId?: string | null,
+): void {
+  const sub = em.store.get(invoice.subscription, 'subscription');
   if (!sub) return;
   const before = structuredClone(sub);
   if (!paid && invoice.billing_reason === 'subscription_cycle' && invoice.next_payment_attempt === null && sub.status !== 'canceled') {
-    Object.assign(sub, { status: 'canceled', canceled_at: em.nowSec(), ended_at: em.nowSec() });
+    update(sub, { status: 'canceled', canceled_at: em.nowSec(), ended_at: em.nowSec() });
     sub.cancellation_details = { comment: null, feedback: null, reason: 'payment_failed' };
     em.emit('customer.subscription.deleted', sub, req, { status: before.status });
     return;
@@ -212,7 +225,7 @@ function subscriptionAfterPayment(em: Emulator, invoice: StripeObject, paid: boo
 
 export function registerInvoices(router: Router, em: Emulator): void {
   em.onIntentChange((pi, req) => {
-    const invoice = em.store.get(em.store.meta(pi.id).invoice ?? '');
+    const invoice = em.store.get(em.store.meta(pi.id).invoice ?? '', 'invoice');
     if (!invoice || invoice.status !== 'open') return;
     if (pi.status === 'succeeded') {
       invoice.attempt_count += 1;
@@ -232,7 +245,7 @@ export function registerInvoices(router: Router, em: Emulator): void {
   router.add('POST', '/v1/invoices/:id/pay', ({ path, params, req }) => {
     const invoice = em.store.find(path.id, 'invoice', 'invoice');
     if (invoice.status !== 'open') throw invalid(`Invoice is already ${invoice.status}.`, 'invoice_not_editable');
-    const sub = em.store.get(invoice.subscription);
+    const sub = em.store.get(invoice.subscription, 'subscription');
     const customer = em.store.find(invoice.customer, 'customer');
     const pmId = params.payment_method || sub?.default_payment_method || customer.invoice_settings.default_payment_method;
     if (!pmId) throw invalid('This customer has no attached payment source or default payment method.', 'invoice_no_payment_method_types');

@@ -1,7 +1,8 @@
 import { Emulator } from '../core/emulator';
 import { StripeApiError, docUrl } from '../core/errors';
 import { RequestInfo } from '../core/router';
-import { StripeObject, clone } from '../core/store';
+import type { PaymentIntentObject, PaymentMethodObject, SetupIntentObject } from '../core/objects';
+import { clone } from '../core/store';
 import { createCharge } from './charges';
 import { attachPaymentMethod, testCardOf } from './payment-methods';
 
@@ -15,16 +16,22 @@ export interface ConfirmOptions {
 }
 
 /** A card saved for off-session use (SetupIntent usage off_session, or a payment with setup_future_usage). */
-export function markSetUpOffSession(em: Emulator, pm: StripeObject): void {
+export function markSetUpOffSession(em: Emulator, pm: PaymentMethodObject): void {
   em.store.meta(pm.id).setUpOffSession = true;
 }
 
-function isSetUpOffSession(em: Emulator, pm: StripeObject): boolean {
+function isSetUpOffSession(em: Emulator, pm: PaymentMethodObject): boolean {
   return em.store.meta(pm.id).setUpOffSession === true;
 }
 
 /** Runs the card's documented outcome; a decline answers 402 after the intent has been updated. */
-export function confirmIntent(em: Emulator, pi: StripeObject, pm: StripeObject, req: RequestInfo | null, opts: ConfirmOptions): void {
+export function confirmIntent(
+  em: Emulator,
+  pi: PaymentIntentObject,
+  pm: PaymentMethodObject,
+  req: RequestInfo | null,
+  opts: ConfirmOptions,
+): void {
   const card = testCardOf(em, pm);
   pi.payment_method = pm.id;
   pi.last_payment_error = null;
@@ -61,7 +68,12 @@ export function confirmIntent(em: Emulator, pi: StripeObject, pm: StripeObject, 
  * The card asks for 3-D Secure: a PaymentIntent or SetupIntent waits in requires_action with a redirect to
  * the emulated bank page, which sends the customer back to `returnUrl` (the caller's, kept for that page).
  */
-export function requireAuthentication(em: Emulator, intent: StripeObject, returnUrl: string | null, req: RequestInfo | null): void {
+export function requireAuthentication(
+  em: Emulator,
+  intent: PaymentIntentObject | SetupIntentObject,
+  returnUrl: string | null,
+  req: RequestInfo | null,
+): void {
   intent.status = 'requires_action';
   intent.next_action = {
     type: 'redirect_to_url',
@@ -72,7 +84,7 @@ export function requireAuthentication(em: Emulator, intent: StripeObject, return
 }
 
 /** Card accepted: capture now, or hold the funds for a manual capture. */
-export function authorize(em: Emulator, pi: StripeObject, pm: StripeObject, req: RequestInfo | null): void {
+export function authorize(em: Emulator, pi: PaymentIntentObject, pm: PaymentMethodObject, req: RequestInfo | null): void {
   const manual = pi.capture_method === 'manual';
   const charge = createCharge(em, pi, pm, { kind: 'succeed' }, !manual);
   pi.latest_charge = charge.id;
@@ -94,8 +106,8 @@ export function authorize(em: Emulator, pi: StripeObject, pm: StripeObject, req:
 
 function decline(
   em: Emulator,
-  pi: StripeObject,
-  pm: StripeObject,
+  pi: PaymentIntentObject,
+  pm: PaymentMethodObject,
   req: RequestInfo | null,
   opts: ConfirmOptions,
   code: string,
@@ -130,7 +142,7 @@ function decline(
 }
 
 /** Outcome of the emulated 3-D Secure page. */
-export function completeAuthentication(em: Emulator, pi: StripeObject, pm: StripeObject, success: boolean): void {
+export function completeAuthentication(em: Emulator, pi: PaymentIntentObject, pm: PaymentMethodObject, success: boolean): void {
   const outcome = testCardOf(em, pm).outcome;
   const afterAuth = outcome.kind === 'authenticate' ? outcome.afterAuth : undefined;
   if (success && afterAuth?.kind === 'decline') {

@@ -4,7 +4,8 @@ import { newId, randomToken } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
 import { Params, bool, hash, int, mergeMetadata, oneOf, str, stringList } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
-import { StripeObject } from '../core/store';
+import type { PaymentIntentObject } from '../core/objects';
+import { update } from '../core/store';
 import { findForCall } from '../core/client-secret';
 import { confirmIntent } from './payment-flow';
 import { resolvePaymentMethod } from './payment-methods';
@@ -15,9 +16,9 @@ const CAPTURE_METHODS = ['automatic', 'automatic_async', 'manual'] as const;
 const CANCELABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action', 'requires_capture', 'processing'];
 const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
 
-export function createIntent(em: Emulator, fields: Partial<StripeObject>): StripeObject {
+export function createIntent(em: Emulator, fields: Partial<PaymentIntentObject>): PaymentIntentObject {
   const id = newId('pi');
-  return em.store.put({
+  return em.store.put<PaymentIntentObject>({
     id,
     object: 'payment_intent',
     amount: 0,
@@ -64,7 +65,7 @@ export function createIntent(em: Emulator, fields: Partial<StripeObject>): Strip
   });
 }
 
-function applyCommon(em: Emulator, pi: StripeObject, params: Params, req: RequestInfo): void {
+function applyCommon(em: Emulator, pi: PaymentIntentObject, params: Params, req: RequestInfo): void {
   if (params.currency !== undefined) pi.currency = validateCurrency(params);
   if (params.amount !== undefined) pi.amount = validateAmount(params, pi.currency);
   if (params.customer !== undefined) pi.customer = params.customer ? em.store.find(params.customer, 'customer', 'customer').id : null;
@@ -85,13 +86,13 @@ function applyCommon(em: Emulator, pi: StripeObject, params: Params, req: Reques
 }
 
 /** The pinned version replaced payment_method_types with these two lists (the emulator only runs cards). */
-function applyMethodTypes(pi: StripeObject, params: Params): void {
+function applyMethodTypes(pi: PaymentIntentObject, params: Params): void {
   for (const field of ['allowed_payment_method_types', 'excluded_payment_method_types'] as const) {
     if (params[field] !== undefined) pi[field] = params[field] === '' ? null : stringList(params[field]);
   }
 }
 
-function confirm(em: Emulator, pi: StripeObject, params: Params, req: RequestInfo): StripeObject {
+function confirm(em: Emulator, pi: PaymentIntentObject, params: Params, req: RequestInfo): PaymentIntentObject {
   if (!CONFIRMABLE.includes(pi.status)) {
     throw new StripeApiError(400, `You cannot confirm this PaymentIntent because it has a status of ${pi.status}.`, {
       code: 'payment_intent_unexpected_state',
@@ -187,9 +188,9 @@ export function registerPaymentIntents(router: Router, em: Emulator): void {
     }
     if (amount < 1) throw invalid('This value must be greater than or equal to 1.', 'amount_too_small', 'amount_to_capture');
     const charge = em.store.find(pi.latest_charge, 'charge');
-    Object.assign(charge, { captured: true, amount_captured: amount });
+    update(charge, { captured: true, amount_captured: amount });
     pi.metadata = mergeMetadata(pi.metadata, params.metadata);
-    Object.assign(pi, { status: 'succeeded', amount_received: amount, amount_capturable: 0 });
+    update(pi, { status: 'succeeded', amount_received: amount, amount_capturable: 0 });
     em.emit('charge.captured', charge, req);
     em.emit('payment_intent.succeeded', pi, req);
     em.intentChanged(pi, req);
@@ -209,10 +210,10 @@ export function registerPaymentIntents(router: Router, em: Emulator): void {
     if (pi.status === 'requires_capture') {
       // The held funds are released: Stripe shows this as a full refund of the uncaptured charge.
       const charge = em.store.find(pi.latest_charge, 'charge');
-      Object.assign(charge, { amount_refunded: charge.amount, refunded: true });
+      update(charge, { amount_refunded: charge.amount, refunded: true });
       em.emit('charge.refunded', charge, req);
     }
-    Object.assign(pi, {
+    update(pi, {
       status: 'canceled',
       canceled_at: em.nowSec(),
       cancellation_reason: reason ?? null,

@@ -2,31 +2,31 @@ import { Emulator } from '../core/emulator';
 import { StripeApiError, invalid } from '../core/errors';
 import { newId, randomToken } from '../core/ids';
 import { paginate } from '../core/list';
-import { Params, hash, mergeMetadata, missingParam, oneOf, required } from '../core/params';
+import { Params, hash, mergeMetadata, missingParam, oneOf, required, str } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
-import { StripeObject } from '../core/store';
+import type { PaymentMethodObject } from '../core/objects';
 import { rawCardParams, readRawCard } from './card-numbers';
 import { TEST_CARDS, TestCard } from './test-cards';
 
 const ALLOW_REDISPLAY = ['always', 'limited', 'unspecified'] as const;
 
-const perRequest = new WeakMap<RequestInfo, Map<string, StripeObject>>();
+const perRequest = new WeakMap<RequestInfo, Map<string, PaymentMethodObject>>();
 
 /**
  * A test id (`pm_card_visa`) becomes a fresh card PaymentMethod on each use, as on Stripe;
  * within one request the same test id gives the same PaymentMethod.
  */
-export function resolvePaymentMethod(em: Emulator, id: unknown, req: RequestInfo | null, param = 'payment_method'): StripeObject {
+export function resolvePaymentMethod(em: Emulator, id: unknown, req: RequestInfo | null, param = 'payment_method'): PaymentMethodObject {
   if (typeof id !== 'string' || !id) throw invalid(`Invalid ${param}`, undefined, param);
   const card = TEST_CARDS[id];
   if (!card) {
-    const found = em.store.get(id);
-    if (!found || found.object !== 'payment_method') {
+    const found = em.store.get(id, 'payment_method');
+    if (!found) {
       throw new StripeApiError(404, `No such PaymentMethod: '${id}'`, { code: 'resource_missing', param });
     }
     return found;
   }
-  const cache = req ? (perRequest.get(req) ?? new Map<string, StripeObject>()) : new Map<string, StripeObject>();
+  const cache = req ? (perRequest.get(req) ?? new Map<string, PaymentMethodObject>()) : new Map<string, PaymentMethodObject>();
   if (req) perRequest.set(req, cache);
   const cached = cache.get(id);
   if (cached) return cached;
@@ -39,8 +39,8 @@ function createCardPaymentMethod(
   em: Emulator,
   card: TestCard,
   expiry: { expMonth: number; expYear: number } = { expMonth: 12, expYear: new Date(em.nowMs()).getUTCFullYear() + 3 },
-): StripeObject {
-  const pm = em.store.put({
+): PaymentMethodObject {
+  const pm = em.store.put<PaymentMethodObject>({
     id: newId('pm'),
     object: 'payment_method',
     allow_redisplay: 'unspecified',
@@ -77,11 +77,11 @@ function createCardPaymentMethod(
   return pm;
 }
 
-export function testCardOf(em: Emulator, pm: StripeObject): TestCard {
+export function testCardOf(em: Emulator, pm: PaymentMethodObject): TestCard {
   return em.store.meta(pm.id).card ?? TEST_CARDS.pm_card_visa;
 }
 
-export function attachPaymentMethod(em: Emulator, pm: StripeObject, customerId: string, req: RequestInfo | null): void {
+export function attachPaymentMethod(em: Emulator, pm: PaymentMethodObject, customerId: string, req: RequestInfo | null): void {
   if (pm.customer === customerId) return;
   if (pm.customer) {
     throw invalid(
@@ -97,11 +97,20 @@ export function attachPaymentMethod(em: Emulator, pm: StripeObject, customerId: 
 const RAW_CARD_REFUSED =
   'Sending credit card numbers directly to the Stripe API is generally unsafe. We suggest you use test tokens that map to the test card you are using, see https://stripe.com/docs/testing. To enable raw card data APIs in test mode, see https://support.stripe.com/questions/enabling-access-to-raw-card-data-apis.';
 
-function applyBillingDetails(pm: StripeObject, details: Params | undefined): void {
+const ADDRESS_FIELDS = ['city', 'country', 'line1', 'line2', 'postal_code', 'state'] as const;
+
+function applyBillingDetails(pm: PaymentMethodObject, details: Params | undefined): void {
   if (!details) return;
-  const { address, ...rest } = details;
-  Object.assign(pm.billing_details, rest);
-  if (address) Object.assign(pm.billing_details.address, address);
+  for (const field of ['email', 'name', 'phone', 'tax_id'] as const) {
+    const value = str(details, field);
+    if (value !== undefined) pm.billing_details[field] = value;
+  }
+  const address = hash(details, 'address', 'billing_details[address]');
+  if (!address) return;
+  for (const field of ADDRESS_FIELDS) {
+    const value = str(address, field);
+    if (value !== undefined) pm.billing_details.address[field] = value;
+  }
 }
 
 export function registerPaymentMethods(router: Router, em: Emulator): void {
@@ -151,18 +160,18 @@ export function registerPaymentMethods(router: Router, em: Emulator): void {
 
   router.add('POST', '/v1/payment_methods/:id/detach', ({ path, req }) => {
     const pm = resolvePaymentMethod(em, path.id, req);
-    if (!pm.customer) {
+    const customerId = pm.customer;
+    if (!customerId) {
       throw invalid(
         'The payment method you provided is not attached to a customer so detachment is impossible.',
         'payment_method_unexpected_state',
       );
     }
-    const before = structuredClone(pm);
     pm.customer = null;
-    em.emit('payment_method.detached', pm, req, { customer: before.customer });
+    em.emit('payment_method.detached', pm, req, { customer: customerId });
     // A detached card stops being the customer's default, as at Stripe.
-    const customer = em.store.get(before.customer);
-    if (customer?.invoice_settings?.default_payment_method === pm.id) {
+    const customer = em.store.get(customerId, 'customer');
+    if (customer?.invoice_settings.default_payment_method === pm.id) {
       const previous = structuredClone(customer);
       customer.invoice_settings.default_payment_method = null;
       em.emitUpdate('customer.updated', previous, customer, req);

@@ -4,11 +4,11 @@ import { newId } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
 import { Params, bool, hash, int, mergeMetadata, missingParam, oneOf, required, requiredStr, str, stringList } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
-import { StripeObject } from '../core/store';
+import type { PriceObject, ProductObject, Recurring } from '../core/billing-objects';
 import { validateCurrency } from './amounts';
 
-function createProduct(em: Emulator, params: Params, req: RequestInfo | null, announce = true): StripeObject {
-  const product = em.store.put({
+function createProduct(em: Emulator, params: Params, req: RequestInfo | null, announce = true): ProductObject {
+  const product = em.store.put<ProductObject>({
     id: str(params, 'id') || newId('prod'),
     object: 'product',
     active: bool(params, 'active') ?? true,
@@ -33,7 +33,7 @@ function createProduct(em: Emulator, params: Params, req: RequestInfo | null, an
   return product;
 }
 
-function createPrice(em: Emulator, params: Params, req: RequestInfo | null, id?: string, announce = true): StripeObject {
+function createPrice(em: Emulator, params: Params, req: RequestInfo | null, id?: string, announce = true): PriceObject {
   const currency = validateCurrency(params);
   const unitAmount = int(params, 'unit_amount');
   if (unitAmount === undefined) required(params, 'unit_amount');
@@ -44,9 +44,9 @@ function createPrice(em: Emulator, params: Params, req: RequestInfo | null, id?:
   if (params.product) productId = em.store.find(params.product, 'product', 'product').id;
   else if (productData) productId = createProduct(em, productData, req).id;
   else required(params, 'product');
-  let recurring: StripeObject['recurring'] = null;
+  let recurring: Recurring | null = null;
   if (recurringParams) {
-    const interval = oneOf(recurringParams, 'interval', ['day', 'week', 'month', 'year']) ?? missingParam('interval');
+    const interval = oneOf(recurringParams, 'interval', ['day', 'week', 'month', 'year'] as const) ?? missingParam('interval');
     recurring = {
       interval,
       interval_count: int(recurringParams, 'interval_count', 'recurring[interval_count]') ?? 1,
@@ -65,7 +65,7 @@ function createPrice(em: Emulator, params: Params, req: RequestInfo | null, id?:
       'lookup_key',
     );
   }
-  const price = em.store.put({
+  const price = em.store.put<PriceObject>({
     id: id ?? newId('price'),
     object: 'price',
     active: bool(params, 'active') ?? true,
@@ -181,7 +181,7 @@ export function registerProductsAndPrices(router: Router, em: Emulator): void {
         (active === undefined || p.active === active) &&
         (!params.type || p.type === params.type) &&
         (!params.currency || p.currency === params.currency) &&
-        (!keys.length || keys.includes(p.lookup_key)) &&
+        (!keys.length || (p.lookup_key !== null && keys.includes(p.lookup_key))) &&
         (!interval || p.recurring?.interval === interval) &&
         matchesCreated(p.created, params.created),
     );

@@ -4,11 +4,12 @@ import { newId } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
 import { Params, int, mergeMetadata, oneOf } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
-import { StripeObject } from '../core/store';
+import type { ChargeObject, RefundObject } from '../core/objects';
+import { update } from '../core/store';
 import { testCardOf } from './payment-methods';
 import { formatAmount } from './test-cards';
 
-function findCharge(em: Emulator, params: Params): StripeObject {
+function findCharge(em: Emulator, params: Params): ChargeObject {
   if (params.charge) return em.store.find(params.charge, 'charge', 'charge');
   if (!params.payment_intent) {
     throw new StripeApiError(400, 'One of the following params should be provided for this request: payment_intent or charge.', {
@@ -24,14 +25,14 @@ function findCharge(em: Emulator, params: Params): StripeObject {
 }
 
 /** Moves a pending refund to its final state, as Stripe does some time after creating it. */
-export function settleRefund(em: Emulator, refund: StripeObject): StripeObject {
+export function settleRefund(em: Emulator, refund: RefundObject): RefundObject {
   const meta = em.store.meta(refund.id);
   em.cancelFor(refund.id);
   if (refund.status !== 'pending') return refund;
   const charge = em.store.find(refund.charge, 'charge');
   const before = structuredClone(refund);
   if (meta.willFail) {
-    Object.assign(refund, {
+    update(refund, {
       status: 'failed',
       failure_reason: 'expired_or_canceled_card',
       failure_balance_transaction: newId('txn'),
@@ -48,7 +49,7 @@ export function settleRefund(em: Emulator, refund: StripeObject): StripeObject {
   return refund;
 }
 
-function createRefund(em: Emulator, params: Params, req: RequestInfo): StripeObject {
+function createRefund(em: Emulator, params: Params, req: RequestInfo): RefundObject {
   const charge = findCharge(em, params);
   const remaining = charge.amount_captured - charge.amount_refunded;
   if (remaining <= 0) {
@@ -65,7 +66,7 @@ function createRefund(em: Emulator, params: Params, req: RequestInfo): StripeObj
   }
   const outcome = testCardOf(em, em.store.find(charge.payment_method, 'payment_method')).outcome.kind;
   const pending = outcome === 'refund_fail' || outcome === 'refund_pending';
-  const refund = em.store.put({
+  const refund = em.store.put<RefundObject>({
     id: newId('re'),
     object: 'refund',
     amount,
@@ -79,7 +80,7 @@ function createRefund(em: Emulator, params: Params, req: RequestInfo): StripeObj
     },
     metadata: mergeMetadata({}, params.metadata),
     payment_intent: charge.payment_intent,
-    reason: oneOf(params, 'reason', ['duplicate', 'fraudulent', 'requested_by_customer']) ?? null,
+    reason: oneOf(params, 'reason', ['duplicate', 'fraudulent', 'requested_by_customer'] as const) ?? null,
     receipt_number: null,
     source_transfer_reversal: null,
     status: pending ? 'pending' : 'succeeded',

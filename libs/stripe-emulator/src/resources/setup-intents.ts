@@ -5,14 +5,15 @@ import { newId, randomToken } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
 import { Params, bool, hash, mergeMetadata, oneOf, str } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
-import { StripeObject, clone } from '../core/store';
+import type { IntentError, PaymentMethodObject, SetupIntentObject } from '../core/objects';
+import { clone, update } from '../core/store';
 import { markSetUpOffSession, requireAuthentication } from './payment-flow';
 import { attachPaymentMethod, resolvePaymentMethod, testCardOf } from './payment-methods';
 
 const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
 const CANCELABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
 
-function applyUpdate(em: Emulator, si: StripeObject, params: Params, req: RequestInfo): void {
+function applyUpdate(em: Emulator, si: SetupIntentObject, params: Params, req: RequestInfo): void {
   if (params.customer !== undefined) {
     si.customer = params.customer ? em.store.find(params.customer, 'customer', 'customer').id : null;
   }
@@ -26,23 +27,21 @@ function applyUpdate(em: Emulator, si: StripeObject, params: Params, req: Reques
 }
 
 /** Card accepted for future use: attached to the customer and, for off_session, exempt from later 3-D Secure. */
-function succeed(em: Emulator, si: StripeObject, pm: StripeObject, req: RequestInfo | null): void {
+function succeed(em: Emulator, si: SetupIntentObject, pm: PaymentMethodObject, req: RequestInfo | null): void {
   if (si.customer && !pm.customer) attachPaymentMethod(em, pm, si.customer, req);
   if (si.usage === 'off_session') markSetUpOffSession(em, pm);
-  Object.assign(si, { status: 'succeeded', next_action: null, last_setup_error: null, payment_method: pm.id });
+  update(si, { status: 'succeeded', next_action: null, last_setup_error: null, payment_method: pm.id });
   em.emit('setup_intent.succeeded', si, req);
 }
 
-/** What a failed setup attempt reports in `last_setup_error` (besides its doc_url and payment method). */
-interface SetupError {
-  code: string;
-  decline_code?: string;
-  message: string;
-  type: 'card_error' | 'invalid_request_error';
-}
-
-function fail(em: Emulator, si: StripeObject, pm: StripeObject, req: RequestInfo | null, error: SetupError): void {
-  Object.assign(si, {
+function fail(
+  em: Emulator,
+  si: SetupIntentObject,
+  pm: PaymentMethodObject,
+  req: RequestInfo | null,
+  error: Omit<IntentError, 'doc_url' | 'payment_method'>,
+): void {
+  update(si, {
     status: 'requires_payment_method',
     next_action: null,
     payment_method: null,
@@ -51,7 +50,7 @@ function fail(em: Emulator, si: StripeObject, pm: StripeObject, req: RequestInfo
   em.emit('setup_intent.setup_failed', si, req);
 }
 
-function confirm(em: Emulator, si: StripeObject, params: Params, req: RequestInfo): StripeObject {
+function confirm(em: Emulator, si: SetupIntentObject, params: Params, req: RequestInfo): SetupIntentObject {
   if (!CONFIRMABLE.includes(si.status)) {
     throw new StripeApiError(400, `You cannot confirm this SetupIntent because it has a status of ${si.status}.`, {
       code: 'setup_intent_unexpected_state',
@@ -88,7 +87,7 @@ function confirm(em: Emulator, si: StripeObject, params: Params, req: RequestInf
 }
 
 /** Outcome of the emulated 3-D Secure page for a SetupIntent. */
-export function completeSetupAuthentication(em: Emulator, si: StripeObject, success: boolean): void {
+export function completeSetupAuthentication(em: Emulator, si: SetupIntentObject, success: boolean): void {
   const pm = em.store.find(si.payment_method, 'payment_method');
   if (success) return succeed(em, si, pm, null);
   fail(em, si, pm, null, {
@@ -102,7 +101,7 @@ export function completeSetupAuthentication(em: Emulator, si: StripeObject, succ
 export function registerSetupIntents(router: Router, em: Emulator): void {
   router.add('POST', '/v1/setup_intents', ({ params, req }) => {
     const id = newId('seti');
-    const si = em.store.put({
+    const si = em.store.put<SetupIntentObject>({
       id,
       object: 'setup_intent',
       application: null,
@@ -182,7 +181,7 @@ export function registerSetupIntents(router: Router, em: Emulator): void {
         { code: 'setup_intent_unexpected_state' },
       );
     }
-    Object.assign(si, { status: 'canceled', cancellation_reason: reason ?? null, next_action: null });
+    update(si, { status: 'canceled', cancellation_reason: reason ?? null, next_action: null });
     em.emit('setup_intent.canceled', si, req);
     return si;
   });

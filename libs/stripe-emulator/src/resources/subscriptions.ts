@@ -4,13 +4,23 @@ import { newId } from '../core/ids';
 import { matchesCreated, paginate } from '../core/list';
 import { Params, bool, hash, hashList, int, mergeMetadata, oneOf, str } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
-import { StripeObject, clone } from '../core/store';
+import {
+  CANCELLATION_FEEDBACK,
+  CancellationDetails,
+  Interval,
+  PlanObject,
+  PriceObject,
+  Recurring,
+  SubscriptionItemObject,
+  SubscriptionObject,
+} from '../core/billing-objects';
+import { clone, update } from '../core/store';
 import { attemptInvoicePayment, createSubscriptionInvoice, recordPaymentFailure } from './invoices';
 import { attachPaymentMethod, resolvePaymentMethod } from './payment-methods';
 
 const BEHAVIOURS = ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const;
 
-export function addInterval(fromSec: number, interval: string, count: number): number {
+export function addInterval(fromSec: number, interval: Interval, count: number): number {
   const d = new Date(fromSec * 1000);
   if (interval === 'day') d.setUTCDate(d.getUTCDate() + count);
   else if (interval === 'week') d.setUTCDate(d.getUTCDate() + 7 * count);
@@ -19,21 +29,27 @@ export function addInterval(fromSec: number, interval: string, count: number): n
   return Math.floor(d.getTime() / 1000);
 }
 
-export function billingPm(em: Emulator, sub: StripeObject): string | null {
-  return sub.default_payment_method ?? em.store.get(sub.customer)?.invoice_settings?.default_payment_method ?? null;
+export function billingPm(em: Emulator, sub: SubscriptionObject): string | null {
+  return sub.default_payment_method ?? em.store.get(sub.customer, 'customer')?.invoice_settings.default_payment_method ?? null;
 }
 
-function setPeriod(sub: StripeObject, start: number, end: number): void {
-  for (const item of sub.items.data) Object.assign(item, { current_period_start: start, current_period_end: end });
+function setPeriod(sub: SubscriptionObject, start: number, end: number): void {
+  for (const item of sub.items.data) update(item, { current_period_start: start, current_period_end: end });
 }
 
-function periodEnd(sub: StripeObject, start: number): number {
-  const recurring = sub.items.data[0].price.recurring;
+/** Items only take recurring prices (checked on create). */
+function recurringOf(price: PriceObject): Recurring {
+  if (!price.recurring) throw new Error(`stripe-emulator: subscription price ${price.id} is not recurring`);
+  return price.recurring;
+}
+
+function periodEnd(sub: SubscriptionObject, start: number): number {
+  const recurring = recurringOf(sub.items.data[0].price);
   return addInterval(start, recurring.interval, recurring.interval_count);
 }
 
 /** Prices replaced plans; subscription items still carry the plan view of their price. */
-function planOf(price: StripeObject): StripeObject {
+function planOf(price: PriceObject, recurring: Recurring): PlanObject {
   return {
     id: price.id,
     object: 'plan',
@@ -43,17 +59,17 @@ function planOf(price: StripeObject): StripeObject {
     billing_scheme: price.billing_scheme,
     created: price.created,
     currency: price.currency,
-    interval: price.recurring.interval,
-    interval_count: price.recurring.interval_count,
+    interval: recurring.interval,
+    interval_count: recurring.interval_count,
     livemode: false,
     metadata: price.metadata,
     nickname: price.nickname,
     product: price.product,
-    usage_type: price.recurring.usage_type,
+    usage_type: recurring.usage_type,
   };
 }
 
-function createSubscription(em: Emulator, params: Params, req: RequestInfo): StripeObject {
+function createSubscription(em: Emulator, params: Params, req: RequestInfo): SubscriptionObject {
   const customer = em.store.find(params.customer, 'customer', 'customer');
   const rawItems = hashList(params, 'items');
   if (!rawItems.length)
@@ -64,9 +80,10 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
     });
   const id = newId('sub');
   const now = em.nowSec();
-  const items = rawItems.map((raw, i) => {
+  const items = rawItems.map((raw, i): SubscriptionItemObject => {
     const price = em.store.find(raw.price, 'price', `items[${i}][price]`);
-    if (!price.recurring)
+    const recurring = price.recurring;
+    if (!recurring)
       throw invalid(
         `The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`,
         undefined,
@@ -80,7 +97,7 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
       current_period_start: now,
       discounts: [],
       metadata: mergeMetadata({}, raw.metadata),
-      plan: planOf(price),
+      plan: planOf(price, recurring),
       price: clone(price),
       quantity: int(raw, 'quantity', `items[${i}][quantity]`) ?? 1,
       subscription: id,
@@ -105,7 +122,7 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
       'resource_missing',
     );
   }
-  const sub = em.store.put({
+  const sub = em.store.put<SubscriptionObject>({
     id,
     object: 'subscription',
     application: null,
@@ -157,7 +174,7 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
   });
   em.store.meta(sub.id).creating = true;
   try {
-    const end = trialDays ? sub.trial_end : periodEnd(sub, now);
+    const end = trialDays ? now + trialDays * 86400 : periodEnd(sub, now);
     setPeriod(sub, now, end);
     if (trialDays) sub.status = 'trialing';
     const invoice = createSubscriptionInvoice(em, sub, { start: now, end, billingReason: 'subscription_create', free: !!trialDays }, req);
@@ -166,19 +183,18 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
       attemptInvoicePayment(em, invoice, resolvePaymentMethod(em, chargePm, req), req, { swallowDecline: true });
     } else if (!trialDays && chargePm && invoice.payment_intent) {
       const pi = em.store.find(invoice.payment_intent, 'payment_intent');
-      Object.assign(pi, { payment_method: chargePm, status: 'requires_confirmation' });
+      update(pi, { payment_method: chargePm, status: 'requires_confirmation' });
     }
     if (behaviour === 'error_if_incomplete' && sub.status === 'incomplete') {
       const pi = em.store.find(invoice.payment_intent, 'payment_intent');
       sub.status = 'incomplete_expired';
-      const error = pi.last_payment_error ?? {
-        code: 'invoice_payment_intent_requires_action',
-        message: 'Payment for this subscription requires additional user action before it can be completed successfully.',
-      };
-      throw new StripeApiError(402, error.message, {
+      const error = pi.last_payment_error;
+      const message =
+        error?.message ?? 'Payment for this subscription requires additional user action before it can be completed successfully.';
+      throw new StripeApiError(402, message, {
         type: 'card_error',
-        code: error.code,
-        declineCode: error.decline_code,
+        code: error?.code ?? 'invoice_payment_intent_requires_action',
+        declineCode: error?.decline_code,
         paymentIntent: clone(pi),
       });
     }
@@ -190,7 +206,7 @@ function createSubscription(em: Emulator, params: Params, req: RequestInfo): Str
 }
 
 /** The billing clock ticks: a renewal invoice charged with the default payment method. */
-export function advanceSubscription(em: Emulator, subId: string, outcome?: string): StripeObject {
+export function advanceSubscription(em: Emulator, subId: string, outcome?: string): SubscriptionObject {
   const sub = em.store.find(subId, 'subscription', 'subscription');
   if (!['active', 'trialing', 'past_due'].includes(sub.status)) {
     throw invalid(`Only active, trialing or past_due subscriptions can be advanced; this one is ${sub.status}.`);
@@ -198,7 +214,7 @@ export function advanceSubscription(em: Emulator, subId: string, outcome?: strin
   const before = clone(sub);
   const start = sub.items.data[0].current_period_end;
   if (sub.cancel_at_period_end) {
-    Object.assign(sub, { status: 'canceled', canceled_at: em.nowSec(), ended_at: start });
+    update(sub, { status: 'canceled', canceled_at: em.nowSec(), ended_at: start });
     em.emit('customer.subscription.deleted', sub, null, { status: before.status });
     return sub;
   }
@@ -222,27 +238,16 @@ export function advanceSubscription(em: Emulator, subId: string, outcome?: strin
   return sub;
 }
 
-const FEEDBACK = [
-  'customer_service',
-  'low_quality',
-  'missing_features',
-  'other',
-  'switched_service',
-  'too_complex',
-  'too_expensive',
-  'unused',
-] as const;
-
 /** The caller's side of `cancellation_details` (Stripe sets `reason` itself). */
-function cancellationDetails(params: Params): { comment?: string | null; feedback?: (typeof FEEDBACK)[number] | null } {
+function cancellationDetails(params: Params): Partial<CancellationDetails> {
   const details = hash(params, 'cancellation_details');
   if (!details) return {};
-  const out: { comment?: string | null; feedback?: (typeof FEEDBACK)[number] | null } = {};
+  const out: Partial<CancellationDetails> = {};
   const comment = str(details, 'comment');
   if (comment !== undefined) out.comment = comment;
   if (details.feedback === '') out.feedback = null;
   else {
-    const feedback = oneOf(details, 'feedback', FEEDBACK);
+    const feedback = oneOf(details, 'feedback', CANCELLATION_FEEDBACK);
     if (feedback) out.feedback = feedback;
   }
   return out;
@@ -278,7 +283,7 @@ export function registerSubscriptions(router: Router, em: Emulator): void {
     const description = str(params, 'description');
     if (description !== undefined) sub.description = description;
     sub.metadata = mergeMetadata(sub.metadata, params.metadata);
-    Object.assign(sub.cancellation_details, cancellationDetails(params));
+    update(sub.cancellation_details, cancellationDetails(params));
     em.emitUpdate('customer.subscription.updated', before, sub, req);
     return sub;
   });
@@ -287,7 +292,7 @@ export function registerSubscriptions(router: Router, em: Emulator): void {
     const sub = em.store.find(path.id, 'subscription', 'id');
     if (sub.status === 'canceled') throw invalid(`This subscription is already canceled.`, 'resource_missing');
     const before = clone(sub);
-    Object.assign(sub, { status: 'canceled', canceled_at: em.nowSec(), ended_at: em.nowSec() });
+    update(sub, { status: 'canceled', canceled_at: em.nowSec(), ended_at: em.nowSec() });
     sub.cancellation_details = {
       comment: null,
       feedback: null,
@@ -305,7 +310,7 @@ export function registerSubscriptions(router: Router, em: Emulator): void {
       (s) =>
         (!params.customer || s.customer === params.customer) &&
         (status === 'all' || (status ? s.status === status : !['canceled', 'incomplete_expired'].includes(s.status))) &&
-        (!params.price || s.items.data.some((i: StripeObject) => i.price.id === params.price)) &&
+        (!params.price || s.items.data.some((i) => i.price.id === params.price)) &&
         matchesCreated(s.created, params.created),
     );
     return paginate(items, params, '/v1/subscriptions');

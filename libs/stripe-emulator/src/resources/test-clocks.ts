@@ -4,7 +4,9 @@ import { newId } from '../core/ids';
 import { paginate } from '../core/list';
 import { int, missingParam, str } from '../core/params';
 import { RequestInfo, Router } from '../core/router';
-import { StripeObject } from '../core/store';
+import type { InvoiceObject } from '../core/billing-objects';
+import type { TestClockObject } from '../core/objects';
+import { DeletedObject, update } from '../core/store';
 import { deleteCustomer } from './customers';
 import { attemptInvoicePayment, recordPaymentFailure } from './invoices';
 import { resolvePaymentMethod } from './payment-methods';
@@ -24,7 +26,7 @@ interface Step {
 const LIVE = ['trialing', 'active', 'past_due'];
 
 /** What billing would do next on this clock, earliest first: trial notices, trial ends, renewals, retries. */
-function dueSteps(em: Emulator, clock: StripeObject): Step[] {
+function dueSteps(em: Emulator, clock: TestClockObject): Step[] {
   const customers = new Set(em.store.list('customer', (c) => c.test_clock === clock.id).map((c) => c.id));
   const steps: Step[] = [];
   for (const sub of em.store.list('subscription', (s) => customers.has(s.customer) && LIVE.includes(s.status))) {
@@ -41,22 +43,23 @@ function dueSteps(em: Emulator, clock: StripeObject): Step[] {
     // Renewal, end of trial and cancel_at_period_end all happen at the end of the current period.
     steps.push({ at: sub.items.data[0].current_period_end, run: () => advanceSubscription(em, sub.id) });
   }
-  for (const invoice of em.store.list('invoice', (i) => customers.has(i.customer) && i.status === 'open' && i.next_payment_attempt)) {
-    steps.push({ at: invoice.next_payment_attempt, run: () => retryInvoice(em, invoice) });
+  for (const invoice of em.store.list('invoice', (i) => customers.has(i.customer) && i.status === 'open')) {
+    const at = invoice.next_payment_attempt;
+    if (at) steps.push({ at, run: () => retryInvoice(em, invoice) });
   }
   return steps.sort((a, b) => a.at - b.at);
 }
 
 /** A scheduled retry charges the subscription's current default payment method (it may have been replaced). */
-function retryInvoice(em: Emulator, invoice: StripeObject): void {
-  const sub = em.store.get(invoice.subscription);
+function retryInvoice(em: Emulator, invoice: InvoiceObject): void {
+  const sub = em.store.get(invoice.subscription, 'subscription');
   const pmId = sub ? billingPm(em, sub) : null;
   if (!pmId) return recordPaymentFailure(em, invoice, null);
   attemptInvoicePayment(em, invoice, resolvePaymentMethod(em, pmId, null), null, { swallowDecline: true, offSession: true });
 }
 
 /** Runs everything billing would have done between the clock's frozen time and `target`, in time order. */
-function runUntil(em: Emulator, clock: StripeObject, target: number): void {
+function runUntil(em: Emulator, clock: TestClockObject, target: number): void {
   for (let i = 0; i < MAX_STEPS; i++) {
     const next = dueSteps(em, clock)[0];
     if (!next || next.at > target) return;
@@ -68,7 +71,7 @@ function runUntil(em: Emulator, clock: StripeObject, target: number): void {
 export function registerTestClocks(router: Router, em: Emulator): void {
   router.add('POST', '/v1/test_helpers/test_clocks', ({ params, req }) => {
     const frozen = int(params, 'frozen_time') ?? missingParam('frozen_time');
-    const clock = em.store.put({
+    const clock = em.store.put<TestClockObject>({
       id: newId('clock'),
       object: 'test_helpers.test_clock',
       created: em.nowSec(),
@@ -94,7 +97,7 @@ export function registerTestClocks(router: Router, em: Emulator): void {
     // Deleting a clock deletes the customers on it, and with them their subscriptions.
     for (const customer of em.store.list('customer', (c) => c.test_clock === clock.id)) deleteCustomer(em, customer, req);
     em.emit('test_helpers.test_clock.deleted', clock, req);
-    return em.store.put({ id: clock.id, object: 'test_helpers.test_clock', deleted: true });
+    return em.store.put<DeletedObject>({ id: clock.id, object: 'test_helpers.test_clock', deleted: true });
   });
 
   router.add('POST', '/v1/test_helpers/test_clocks/:id/advance', ({ path, params, req }) => {
@@ -108,7 +111,7 @@ export function registerTestClocks(router: Router, em: Emulator): void {
     if (target <= clock.frozen_time) {
       throw invalid('The frozen_time must be after the current frozen_time of the test clock.', 'parameter_invalid_integer', 'frozen_time');
     }
-    Object.assign(clock, { status: 'advancing', status_details: { advancing: { target_frozen_time: target } } });
+    update(clock, { status: 'advancing', status_details: { advancing: { target_frozen_time: target } } });
     em.emit('test_helpers.test_clock.advancing', clock, req);
     // As on Stripe the call answers at once; the clock works through billing and turns ready later.
     em.schedule(() => finishAdvance(em, clock.id, target, req), em.opts.asyncDelayMs);
@@ -117,15 +120,15 @@ export function registerTestClocks(router: Router, em: Emulator): void {
 }
 
 function finishAdvance(em: Emulator, clockId: string, target: number, req: RequestInfo | null): void {
-  const clock = em.store.get(clockId);
-  if (!clock || clock.deleted || clock.status !== 'advancing') return;
+  const clock = em.store.get(clockId, 'test_helpers.test_clock');
+  if (!clock || clock.status !== 'advancing') return;
   try {
     runUntil(em, clock, target);
-    Object.assign(clock, { frozen_time: target, status: 'ready', status_details: {} });
+    update(clock, { frozen_time: target, status: 'ready', status_details: {} });
     em.emit('test_helpers.test_clock.ready', clock, req);
   } catch (err) {
     em.opts.logger.warn(`stripe-emulator: test clock ${clockId} failed: ${(err as Error).stack ?? err}`);
-    Object.assign(clock, { status: 'internal_failure', status_details: {} });
+    update(clock, { status: 'internal_failure', status_details: {} });
     em.emit('test_helpers.test_clock.internal_failure', clock, req);
   }
   em.changed();

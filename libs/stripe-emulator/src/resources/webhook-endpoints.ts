@@ -3,7 +3,9 @@ import { invalid } from '../core/errors';
 import { newId, randomToken } from '../core/ids';
 import { paginate } from '../core/list';
 import { Params, bool, mergeMetadata, required, str, stringList } from '../core/params';
+import type { WebhookEndpointObject } from '../core/objects';
 import { Router } from '../core/router';
+import { DeletedObject } from '../core/store';
 
 function validUrl(params: Params): string {
   const url = String(required(params, 'url'));
@@ -25,7 +27,7 @@ function events(params: Params): string[] {
 export function registerWebhookEndpoints(router: Router, em: Emulator): void {
   router.add('POST', '/v1/webhook_endpoints', ({ params }) => {
     const secret = `whsec_${randomToken(32)}`;
-    const endpoint = em.store.put({
+    const endpoint = em.store.put<WebhookEndpointObject>({
       id: newId('we'),
       object: 'webhook_endpoint',
       api_version: str(params, 'api_version') ?? API_VERSION,
@@ -61,7 +63,7 @@ export function registerWebhookEndpoints(router: Router, em: Emulator): void {
 
   router.add('DELETE', '/v1/webhook_endpoints/:id', ({ path }) => {
     const endpoint = em.store.find(path.id, 'webhook_endpoint', 'id');
-    return em.store.put({ id: endpoint.id, object: 'webhook_endpoint', deleted: true });
+    return em.store.put<DeletedObject>({ id: endpoint.id, object: 'webhook_endpoint', deleted: true });
   });
 
   router.add('GET', '/v1/webhook_endpoints', ({ params }) => {
