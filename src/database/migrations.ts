@@ -13,6 +13,7 @@ import { SavedPaymentMethods1796800000000 } from './migrations/1796800000000-sav
 import { WebhookInboxClaim1797200000000 } from './migrations/1797200000000-webhook-inbox-claim';
 import { PaymentMethodsSyncedAt1797300000000 } from './migrations/1797300000000-payment-methods-synced-at';
 import { NotificationDeliveriesClaim1797500000000 } from './migrations/1797500000000-notification-deliveries-claim';
+import { NotificationDeliveriesObjectHead1797600000000 } from './migrations/1797600000000-notification-deliveries-object-head';
 
 // Listed explicitly rather than globbed, so the same list works compiled, under Jest and in the CLI.
 // `npm run migration:generate -- src/database/migrations/<name>` writes a new file: add it here.
@@ -32,4 +33,5 @@ export const migrations = [
   WebhookInboxClaim1797200000000,
   PaymentMethodsSyncedAt1797300000000,
   NotificationDeliveriesClaim1797500000000,
+  NotificationDeliveriesObjectHead1797600000000,
 ];
