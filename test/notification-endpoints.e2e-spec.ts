@@ -282,6 +282,48 @@ describe('signed webhooks to notification endpoints', () => {
     expect(order.filter((id) => id === a2.id)).toHaveLength(1);
   });
 
+  it('deliveries answered together are recorded together, each with its own attempt; a failure among them is retried alone', async () => {
+    const r = await receiver();
+    r.reply(() => 'hang');
+    const endpoint = await register(r.url);
+    // Different objects, so all eight are heads and in flight at once.
+    const events = [];
+    for (let i = 0; i < 8; i++) events.push(await emit('customer.updated', randomUUID(), 'active'));
+    await until(
+      'all eight in flight',
+      async () => r.held(),
+      (n) => n === 8,
+    );
+    const failing = events[3].id;
+    r.reply(() => 200); // the failing one's retry
+    r.release((request) => (request.event.id === failing ? 500 : 200));
+
+    const log = await until(
+      'the retry delivered',
+      () => attempts(endpoint.id),
+      (a) => a.filter((x) => x.outcome === 'delivered').length === 8,
+    );
+    for (const event of events) {
+      const own = log.filter((a) => a.eventId === event.id).map((a) => [a.attempt, a.outcome, a.statusCode]);
+      expect(own).toEqual(
+        event.id === failing
+          ? [
+              [2, 'delivered', 200],
+              [1, 'retry_scheduled', 500],
+            ]
+          : [[1, 'delivered', 200]],
+      );
+    }
+    expect(r.received.map((x) => x.event.id).sort()).toEqual([...events.map((e) => e.id), failing].sort());
+    // Rows written by one statement share its transaction id: the seven answered together took fewer than seven.
+    const [{ statements }] = await query<{ statements: number }>(
+      t.db.url,
+      `SELECT count(DISTINCT xmin::text)::int AS statements FROM notification_attempts WHERE endpoint_id = $1 AND attempt = 1 AND outcome = 'delivered'`,
+      [endpoint.id],
+    );
+    expect(statements).toBeLessThan(7);
+  });
+
   it('one slow endpoint never slows another', async () => {
     const slow = await receiver();
     slow.reply(() => 'hang');

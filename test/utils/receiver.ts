@@ -18,8 +18,8 @@ export interface Receiver {
   received: Received[];
   /** Replace the answer policy (default 200). */
   reply(policy: Reply): void;
-  /** Requests whose answer is being held ('hang'); answer them all with `status`. */
-  release(status?: number): void;
+  /** Requests whose answer is being held ('hang'); answer them all with `status` (or what it says for each). */
+  release(status?: number | ((request: Received) => number)): void;
   held(): number;
   close(): Promise<void>;
 }
@@ -28,7 +28,7 @@ export interface Receiver {
 export async function startReceiver(path = '/hooks'): Promise<Receiver> {
   const received: Received[] = [];
   let policy: Reply = () => 200;
-  const hanging: Array<(status: number) => void> = [];
+  const hanging: Array<{ request: Received; respond: (status: number) => void }> = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -38,7 +38,7 @@ export async function startReceiver(path = '/hooks'): Promise<Receiver> {
       received.push(request);
       const answer = policy(request, received.length - 1);
       const respond = (status: number) => res.writeHead(status, { 'content-type': 'text/plain' }).end(String(status));
-      if (answer === 'hang') hanging.push(respond);
+      if (answer === 'hang') hanging.push({ request, respond });
       else respond(answer);
     });
   });
@@ -48,7 +48,8 @@ export async function startReceiver(path = '/hooks'): Promise<Receiver> {
     url: `http://127.0.0.1:${port}${path}`,
     received,
     reply: (p) => (policy = p),
-    release: (status = 200) => hanging.splice(0).forEach((respond) => respond(status)),
+    release: (status = 200) =>
+      hanging.splice(0).forEach(({ request, respond }) => respond(typeof status === 'number' ? status : status(request))),
     held: () => hanging.length,
     close: () =>
       new Promise<void>((resolve) => {
