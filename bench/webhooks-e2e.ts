@@ -14,11 +14,14 @@
  *   backlog  the worker alone (HTTP off), draining 1,000 and BENCH_BACKLOG (100,000) pending rows stored directly:
  *            CPU per applied event must not grow with the backlog. Also 10,000 events with the outbox written and
  *            with domain_events INSERTs turned into no-ops (a rule): the outbox's share of the apply cost.
+ *   outbox   #12's clause: the closed loop (HTTP receiving on) with the outbox off (the same rule), written, and
+ *            written AND delivered to one local receiver (a registered notification endpoint); CPU per applied
+ *            event counted until the run's deliveries are all recorded. Target: delivered / off <= 1.25x.
  * CPU: the design's process (node) and the PostgreSQL backends of the bench's database (/proc; the server runs on
  * this machine and may be shared), per applied event.
  * Ack->applied: processed_at - received_at of the inbox rows (both stamped by PostgreSQL's clock).
  *
- * Env: DATABASE_URL (admin URL; else embedded), BENCH_SECTIONS (closed,open,backlog), BENCH_CPU_PROF=1 (.bench/*.cpuprofile
+ * Env: DATABASE_URL (admin URL; else embedded), BENCH_SECTIONS (closed,open,backlog,outbox), BENCH_CPU_PROF=1 (.bench/*.cpuprofile
  * of the service process in round 1), plus the service's own WEBHOOK_WORKER_BATCH / WEBHOOK_WORKER_CONCURRENCY.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -53,7 +56,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RATES = (process.env.BENCH_RATES ?? '250,500,1000,2000').split(',').map(Number);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 100_000);
-const SECTIONS = (process.env.BENCH_SECTIONS ?? 'closed,open,backlog').split(',');
+const SECTIONS = (process.env.BENCH_SECTIONS ?? 'closed,open,backlog,outbox').split(',');
 const POOL = 10;
 /** Upper bound of events one closed-loop round may send (payments are seeded for it). */
 const ROUND_CAP = Number(process.env.BENCH_ROUND_CAP ?? 8_000 * SECONDS);
@@ -263,6 +266,8 @@ async function measure(
   cap: number,
   rate?: number,
   profile = false,
+  /** Part of the measured run after the drain (the delivered-outbox run waits for its deliveries here). */
+  andThen?: (applied: number) => Promise<void>,
 ): Promise<Row> {
   const tag = `${design[0]}${randomBytes(3).toString('hex')}`;
   const first = await bench.reserve(cap);
@@ -274,6 +279,7 @@ async function measure(
   const loadS = (Date.now() - t0) / 1000;
   const backlogAtEnd = design === 'service' ? await bench.backlog() : 0;
   const drainS = design === 'service' ? await bench.drain() : 0;
+  if (andThen) await andThen(await bench.succeeded(first, first + run.sent - 1));
   const nodeMs = (await cpuOf(c.child)) - node0;
   const pgMs = await bench.pgCpu.stop();
   if (profile) c.child.send('profile');
@@ -383,11 +389,16 @@ const BENCH_KEY = BENCH_API_KEY;
 
 /**
  * #12: the outbox's cost with its events also delivered. A local receiver (in this parent process, so its
- * own CPU is not counted) answers 204; the worker child's delivery worker signs and POSTs one request per
- * domain event. Measured like workerAlone, but until every event of the run is delivered, so node and
- * PostgreSQL CPU include the deliveries' claims, POSTs and marks.
+ * own CPU is not counted) answers 204, registered with `c` as a notification endpoint for every event type;
+ * `run` gets a wait for `applied` deliveries recorded, to call inside its measured part, so node and
+ * PostgreSQL CPU include the deliveries' claims, POSTs and records.
  */
-async function workerAloneDelivered(bench: Bench, worker: Child, count: number, label: string): Promise<Row & { walPerEvent: number }> {
+async function withReceiver<T>(
+  bench: Bench,
+  c: Child,
+  label: string,
+  run: (delivered: (applied: number) => Promise<void>) => Promise<T>,
+): Promise<T> {
   let received = 0;
   const receiver = createServer((req, res) => {
     req.resume().on('end', () => {
@@ -398,33 +409,42 @@ async function workerAloneDelivered(bench: Bench, worker: Child, count: number, 
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   const headers = { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' };
-  const created = await fetch(`${worker.url}/v1/notification-endpoints`, {
+  const created = await fetch(`${c.url}/v1/notification-endpoints`, {
     method: 'POST',
     headers,
     body: JSON.stringify({ url, events: ['*'] }),
   });
   if (created.status !== 201) throw new Error(`notification endpoint: ${created.status} ${await created.text()}`);
   const endpoint = (await created.json()) as { id: string };
+  const t0 = Date.now();
   try {
-    const t0 = Date.now();
-    const delivered = () =>
-      bench.count(`SELECT count(*) AS n FROM notification_deliveries WHERE endpoint_id = $1 AND status = 'delivered'`, [endpoint.id]);
-    const row = await workerAlone(bench, worker, count, label, false, async (applied) => {
+    const result = await run(async (applied) => {
+      const delivered = () =>
+        bench.count(`SELECT count(*) AS n FROM notification_deliveries WHERE endpoint_id = $1 AND status = 'delivered'`, [endpoint.id]);
       while ((await delivered()) < applied) {
         if (Date.now() - t0 > 300_000) throw new Error('deliveries did not finish');
-        await new Promise((r) => setTimeout(r, 200));
+        await new Promise((r) => setTimeout(r, 100));
       }
     });
-    process.stdout.write(`  ${label}: ${received} deliveries received in ${row.drainS.toFixed(1)} s\n`);
-    return row;
+    process.stdout.write(`  ${label}: ${received} deliveries received in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    return result;
   } finally {
-    await fetch(`${worker.url}/v1/notification-endpoints/${endpoint.id}`, {
+    await fetch(`${c.url}/v1/notification-endpoints/${endpoint.id}`, {
       method: 'DELETE',
       headers: { authorization: headers.authorization },
     });
     await new Promise((r) => receiver.close(r));
   }
 }
+
+function workerAloneDelivered(bench: Bench, worker: Child, count: number, label: string): Promise<Row & { walPerEvent: number }> {
+  return withReceiver(bench, worker, label, (delivered) => workerAlone(bench, worker, count, label, false, delivered));
+}
+
+const noOutbox = {
+  on: (db: Client) => db.query(`CREATE RULE bench_no_outbox AS ON INSERT TO domain_events DO INSTEAD NOTHING`),
+  off: (db: Client) => db.query(`DROP RULE bench_no_outbox ON domain_events`),
+};
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -510,9 +530,9 @@ async function main() {
         const large = await workerAlone(bench, worker, BACKLOG, `${BACKLOG.toLocaleString('en')} pending`, !!process.env.BENCH_CPU_PROF);
         const written = await workerAlone(bench, worker, 10_000, '10,000, outbox written');
         const delivered = await workerAloneDelivered(bench, worker, 10_000, '10,000, outbox written + delivered to 1 receiver');
-        await db.query(`CREATE RULE bench_no_outbox AS ON INSERT TO domain_events DO INSTEAD NOTHING`);
+        await noOutbox.on(db);
         const without = await workerAlone(bench, worker, 10_000, '10,000, outbox off (rule)');
-        await db.query(`DROP RULE bench_no_outbox ON domain_events`);
+        await noOutbox.off(db);
         rows.push(small, large, written, delivered, without);
         const per = (r: Row) => r.nodeUs + r.pgUs;
         verdicts.push(
@@ -522,6 +542,43 @@ async function main() {
         );
       } finally {
         await stopChild(worker.child);
+      }
+    }
+
+    if (SECTIONS.includes('outbox')) {
+      const service = await startChild('service', database.url);
+      try {
+        // A whole round's length with deliveries, so every path (apply, outbox, delivery) is warm in the first run.
+        await withReceiver(bench, service, 'warm-up', (delivered) =>
+          measure(bench, service, 'service', 'warm-up', 'warm-up', SECONDS, ROUND_CAP, undefined, false, delivered),
+        );
+        const runs: Record<'off' | 'written' | 'delivered', Row[]> = { off: [], written: [], delivered: [] };
+        for (let round = 1; round <= ROUNDS; round++) {
+          process.stdout.write(`outbox round ${round}/${ROUNDS}...\n`);
+          await noOutbox.on(db);
+          try {
+            runs.off.push(await measure(bench, service, 'service', 'outbox', `${round}: outbox off (rule)`, SECONDS, ROUND_CAP));
+          } finally {
+            await noOutbox.off(db);
+          }
+          runs.written.push(await measure(bench, service, 'service', 'outbox', `${round}: outbox written`, SECONDS, ROUND_CAP));
+          const label = `${round}: outbox written + delivered to 1 receiver`;
+          const profile = !!process.env.BENCH_CPU_PROF && round === 1;
+          runs.delivered.push(
+            await withReceiver(bench, service, label, (delivered) =>
+              measure(bench, service, 'service', 'outbox', label, SECONDS, ROUND_CAP, undefined, profile, delivered),
+            ),
+          );
+        }
+        rows.push(...runs.off, ...runs.written, ...runs.delivered);
+        const per = (rs: Row[]) => median(rs.map((r) => r.nodeUs + r.pgUs));
+        const ratio = (rs: Row[]) => per(rs) / per(runs.off);
+        verdicts.push(
+          `outbox (closed loop, HTTP receiving on): CPU per applied event (node + PostgreSQL) written / off = ${ratio(runs.written).toFixed(2)}x; ` +
+            `written and delivered to one receiver / off = ${ratio(runs.delivered).toFixed(2)}x (target <= 1.25x: ${ratio(runs.delivered) <= 1.25 ? 'MET' : 'NOT MET'}) (medians of rounds)`,
+        );
+      } finally {
+        await stopChild(service.child);
       }
     }
 
