@@ -108,7 +108,8 @@ export function mergeMetadata(current: Record<string, string>, update: unknown):
     throw invalid('Invalid metadata: must be a hash of string keys and values.', undefined, 'metadata');
   }
   const next = { ...current };
-  for (const [key, value] of Object.entries(update)) {
+  const entries: [string, unknown][] = Object.entries(update);
+  for (const [key, value] of entries) {
     if (key.length > 40) {
       throw invalid(`Metadata keys can have a maximum length of 40 characters.`, undefined, `metadata[${key}]`);
     }
