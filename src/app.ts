@@ -76,7 +76,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   // Counting only (createRateLimit): which requests count is decided by the API-key hook and the webhook guard.
   await app.register(rateLimit, { global: false, store: SnapshotLocalStore });
-  await registerSecurityHeaders(app, app.get(StripeContext).emulatorUrl);
+  registerSecurityHeaders(app, app.get(StripeContext).emulatorUrl);
   registerApiKeyAuth(fastify, app.get(ApiKeyAuth), app.get(RateLimits));
   useJsonBodyParser(app, BODY_LIMIT);
   if (config.app.docsEnabled) setupSwagger(app);
