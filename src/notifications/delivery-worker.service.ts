@@ -31,6 +31,9 @@ interface Target {
   previous_secret: string | null;
 }
 
+/** Where one claim's deliveries go, or why they may not. */
+type Destination = { url: URL; secrets: string[] } | { problem: string };
+
 // Fan-out, in the transaction that moves the outbox horizon: one delivery per (endpoint, event) it subscribes to.
 const FAN_OUT_SQL = `
   INSERT INTO notification_deliveries (endpoint_id, event_seq, event_id, object_key)
@@ -118,42 +121,43 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       const free = PER_ENDPOINT - (this.inFlight.get(target.id) ?? 0);
       if (free <= 0) continue;
       const [claimed]: [Claimed[], number] = await this.dataSource.query(CLAIM_SQL, [target.id, free, leaseSeconds]);
-      for (const delivery of claimed) this.track(target, delivery);
+      if (claimed.length === 0) continue;
+      // Checked again before sending (the URL may have been registered under other rules), once per claim.
+      const problem = endpointUrlProblem(target.url, this.settings.allowedHosts);
+      const to: Destination = problem
+        ? { problem }
+        : { url: new URL(target.url), secrets: target.previous_secret ? [target.secret, target.previous_secret] : [target.secret] };
+      for (const delivery of claimed) this.track(target.id, to, delivery);
     }
     return false;
   }
 
-  private track(target: Target, delivery: Claimed): void {
-    this.inFlight.set(target.id, (this.inFlight.get(target.id) ?? 0) + 1);
-    const send = this.send(target, delivery)
-      .catch((err: unknown) => this.logger.error({ err, endpointId: target.id, eventId: delivery.event_id }, 'Recording a delivery failed'))
+  private track(endpointId: string, to: Destination, delivery: Claimed): void {
+    this.inFlight.set(endpointId, (this.inFlight.get(endpointId) ?? 0) + 1);
+    const send = this.send(endpointId, to, delivery)
+      .catch((err: unknown) => this.logger.error({ err, endpointId, eventId: delivery.event_id }, 'Recording a delivery failed'))
       .finally(() => {
-        this.inFlight.set(target.id, (this.inFlight.get(target.id) ?? 1) - 1);
+        this.inFlight.set(endpointId, (this.inFlight.get(endpointId) ?? 1) - 1);
         this.sends.delete(send);
       });
     this.sends.add(send);
   }
 
-  private async send(target: Target, delivery: Claimed): Promise<void> {
-    const problem = endpointUrlProblem(target.url, this.settings.allowedHosts);
-    let result: PostResult;
-    if (problem) {
-      result = { ok: false, statusCode: null, durationMs: 0, error: problem };
-    } else {
-      const secrets = target.previous_secret ? [target.secret, target.previous_secret] : [target.secret];
-      const headers = signatureHeaders(delivery.event_id, delivery.body, secrets);
-      result = await postSigned(target.url, headers, delivery.body, this.settings.timeoutMs);
-    }
+  private async send(endpointId: string, to: Destination, delivery: Claimed): Promise<void> {
+    const result: PostResult =
+      'problem' in to
+        ? { ok: false, statusCode: null, durationMs: 0, error: to.problem }
+        : await postSigned(to.url, signatureHeaders(delivery.event_id, delivery.body, to.secrets), delivery.body, this.settings.timeoutMs);
     if (result.ok)
       await this.delivered.record({
-        endpointId: target.id,
+        endpointId,
         eventSeq: delivery.event_seq,
         attempts: delivery.attempts,
         statusCode: result.statusCode,
         durationMs: result.durationMs,
       });
     else {
-      await this.recordFailure(target.id, delivery, result);
+      await this.recordFailure(endpointId, delivery, result);
       this.loop.nudge();
     }
   }

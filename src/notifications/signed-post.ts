@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { Webhook } from 'standardwebhooks';
+import { createHmac } from 'node:crypto';
 import { guardedLookup } from './endpoint-url';
 
 export interface PostResult {
@@ -16,33 +16,38 @@ const agents = {
   'https:': new HttpsAgent({ keepAlive: true, lookup: guardedLookup }),
 };
 
-const signers = new Map<string, Webhook>();
-function signer(secret: string): Webhook {
-  let webhook = signers.get(secret);
-  if (!webhook) {
-    if (signers.size > 1000) signers.clear();
-    webhook = new Webhook(secret);
-    signers.set(secret, webhook);
+// A secret's key bytes: whsec_ + base64, as the standardwebhooks package reads it.
+const keys = new Map<string, Buffer>();
+function keyOf(secret: string): Buffer {
+  let key = keys.get(secret);
+  if (!key) {
+    if (keys.size > 1000) keys.clear();
+    key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+    keys.set(secret, key);
   }
-  return webhook;
+  return key;
 }
 
 /**
  * Standard Webhooks headers for one attempt: the id is the event id (identical on every retry), the
  * timestamp is the attempt's, and one `v1,<sig>` per secret (two while a rotated-out secret still signs).
+ * The signature is the standardwebhooks package's (base64 HMAC-SHA256 of "id.timestamp.body"; the tests
+ * verify with that package), computed with node's native HMAC: the package's pure-JS SHA-256 took ~40 µs
+ * per 2 KB event, about 8 times as long.
  */
 export function signatureHeaders(eventId: string, body: string, secrets: string[], now = new Date()): Record<string, string> {
+  const timestamp = String(Math.floor(now.getTime() / 1000));
+  const signed = `${eventId}.${timestamp}.${body}`;
   return {
     'webhook-id': eventId,
-    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-    'webhook-signature': secrets.map((s) => signer(s).sign(eventId, now, body)).join(' '),
+    'webhook-timestamp': timestamp,
+    'webhook-signature': secrets.map((s) => `v1,${createHmac('sha256', keyOf(s)).update(signed).digest('base64')}`).join(' '),
   };
 }
 
 /** POSTs `body`; 2xx within `timeoutMs` (whole answer) is success. Redirects are failures, never followed. */
-export function postSigned(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostResult> {
+export function postSigned(target: URL, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostResult> {
   const started = performance.now();
-  const target = new URL(url);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<PostResult>((resolve) => {
     let settled = false;
