@@ -11,7 +11,9 @@
  *
  * Env: DATABASE_URL (else the machine's server with a fresh database, over /var/run/postgresql if present,
  * else 127.0.0.1:5432; else embedded), BENCH_SECONDS (10 per scenario), BENCH_ROUNDS (4),
- * BENCH_CONNECTIONS (10), BENCH_EMULATOR (process | in-process), BENCH_CPU_PROF (a directory).
+ * BENCH_CONNECTIONS (10), BENCH_EMULATOR (process | in-process), BENCH_CPU_PROF=1 (a CPU profile of the
+ * service over the measured part, warm-up left out: .bench/payments-service.cpuprofile), BENCH_STATEMENTS=1
+ * (the service's PostgreSQL statements per create, by text, besides the round-trip count always reported).
  *
  * Open loop (#16): BENCH_RATES=100,300 sends creates at those fixed arrival rates instead (a request every
  * 1/rate s whatever the answers, latency counted from the moment it was due: no coordinated omission), SDK and
@@ -31,7 +33,7 @@ import { startStripeEmulator } from '@app/stripe-emulator';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/configuration';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
-import { BENCH_API_KEY } from './bench-utils';
+import { BENCH_API_KEY, toggleProfile } from './bench-utils';
 
 // Both sides are measured by the same closed-loop harness (CONNECTIONS workers, back to back) with the
 // same kind of client (node:http, keep-alive), so the difference is the service, not the tooling.
@@ -42,6 +44,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const RATES = (process.env.BENCH_RATES ?? '').split(',').filter(Boolean).map(Number);
+const PROFILE = !!process.env.BENCH_CPU_PROF;
 const fresh = (): Samples => ({ latencies: [], failed: 0, seconds: 0, cpu: {} });
 const API_KEY = BENCH_API_KEY;
 const BODY = { amount: 2000, currency: 'usd', description: 'bench' };
@@ -74,7 +77,26 @@ async function serveEmulator() {
   });
 }
 
+/**
+ * Counts the service's PostgreSQL round trips (each pg query call is one: BEGIN and COMMIT included), by
+ * statement text, so the report can say how many statements one create costs.
+ */
+function countStatements(): Map<string, number> {
+  const counts = new Map<string, number>();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Client: PgClient } = require('pg') as typeof import('pg');
+  const query = PgClient.prototype.query as (...args: unknown[]) => unknown;
+  PgClient.prototype.query = function (this: unknown, ...args: unknown[]) {
+    const config = args[0] as string | { text?: string };
+    const text = (typeof config === 'string' ? config : (config?.text ?? '?')).replace(/\s+/g, ' ').trim();
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+    return query.apply(this, args);
+  } as typeof PgClient.prototype.query;
+  return counts;
+}
+
 async function serve(databaseUrl: string, externalEmulatorUrl?: string) {
+  const statements = countStatements();
   const emulator = externalEmulatorUrl ? undefined : await startStripeEmulator({ port: 0 });
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -99,16 +121,30 @@ async function serve(databaseUrl: string, externalEmulatorUrl?: string) {
       await emulator?.close();
       process.exit(0);
     }
+    if (message === 'profile') await toggleProfile('payments-service');
+    if (message === 'statements') process.send!({ statements: [...statements] });
+    if (message === 'statements:reset') statements.clear();
   });
 }
 
 function start(args: string[]): Promise<{ child: ChildProcess; message: { url?: string; emulatorUrl: string } }> {
-  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the service process there.
-  const profile = args[0] === 'serve' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = fork(__filename, args, { execArgv: [...process.execArgv, ...profile], stdio: 'inherit' });
+  const child = fork(__filename, args, { execArgv: process.execArgv, stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.once('message', (message) => resolve({ child, message: message as { url?: string; emulatorUrl: string } }));
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+  });
+}
+
+/** The service's statements since the last reset, by text. */
+function statementsOf(child: ChildProcess): Promise<Array<[string, number]>> {
+  return new Promise((resolve) => {
+    const on = (m: { statements?: Array<[string, number]> }) => {
+      if (!m.statements) return;
+      child.off('message', on);
+      resolve(m.statements);
+    };
+    child.on('message', on);
+    child.send('statements');
   });
 }
 
@@ -341,23 +377,37 @@ async function main() {
         },
         { idempotencyKey: `payments.create:${randomUUID()}` },
       );
+    if (PROFILE) service.child.send('profile');
     if (RATES.length) {
       const createPayment = () => call(url, 'POST', '/v1/payments', 201, BODY, { 'idempotency-key': randomUUID() });
       const out = [`Open loop, ${SECONDS} s per side and rate (SDK and service alternating), load avg ${loadavg()[0].toFixed(2)}:`];
+      const statements = new Map<string, number>();
+      // The service's statements while it serves creates (its background jobs' included: they show by text).
+      const serviceSide = async (rate: number, into: Samples) => {
+        service.child.send('statements:reset');
+        await openLoad(createPayment, rate, SECONDS / 2, into);
+        for (const [text, n] of await statementsOf(service.child)) statements.set(text, (statements.get(text) ?? 0) + n);
+      };
+      let creates = 0;
       for (const rate of RATES) {
         const sdk = fresh();
         const svc = fresh();
         await openLoad(createIntent, rate, SECONDS / 2, sdk);
-        await openLoad(createPayment, rate, SECONDS / 2, svc);
+        await serviceSide(rate, svc);
         await openLoad(createIntent, rate, SECONDS / 2, sdk);
-        await openLoad(createPayment, rate, SECONDS / 2, svc);
+        await serviceSide(rate, svc);
         const [a, b] = [summarise('sdk', sdk), summarise('service', svc)];
+        creates += b.ok + b.failed;
         out.push(
           `${rate} req/s: SDK create p50 ${a.p50.toFixed(2)} / p99 ${a.p99.toFixed(2)} ms; service POST /v1/payments p50 ${b.p50.toFixed(2)} / p99 ${b.p99.toFixed(2)} ms ` +
             `(failed ${a.failed}/${b.failed}); added p50 ${(b.p50 - a.p50).toFixed(2)} ms (target < 5: ${b.p50 - a.p50 < 5 ? 'MET' : 'NOT MET'}), added p99 ${(b.p99 - a.p99).toFixed(2)} ms; ` +
             `service CPU per create ${b.cpu.service.toFixed(3)} ms (target <= 0.5: ${b.cpu.service <= 0.5 ? 'MET' : 'NOT MET'}), PostgreSQL ${b.cpu.postgres?.toFixed(3)} ms`,
         );
       }
+      const roundTrips = [...statements.values()].reduce((sum, n) => sum + n, 0);
+      out.push(`PostgreSQL round trips per create (statements, BEGIN/COMMIT included): ${(roundTrips / creates).toFixed(2)}`);
+      if (process.env.BENCH_STATEMENTS)
+        for (const [text, n] of [...statements].sort((x, y) => y[1] - x[1])) out.push(`  ${(n / creates).toFixed(2)}  ${text.slice(0, 160)}`);
       process.stdout.write(`\n${out.join('\n')}\n`);
       return;
     }
@@ -439,6 +489,10 @@ async function main() {
       ].join('\n'),
     );
   } finally {
+    if (PROFILE) {
+      service.child.send('profile');
+      await new Promise((r) => setTimeout(r, 1000)); // written asynchronously
+    }
     await stop(service.child);
     if (emulatorProcess) await stop(emulatorProcess.child);
     await db.drop();
