@@ -90,6 +90,31 @@ describe('domain events are written with the change they describe', () => {
     expect(events[2].payload.data.object).toEqual({ ...succeeded, updatedAt: events[2].payload.data.object.updatedAt });
   });
 
+  it("a create's answer is what GET answers and what its replay and its events carry (row, events and record written in one statement)", async () => {
+    // Keys of several lengths: jsonb stores them in its own order, and the answer is computed before the row is written.
+    const payload = {
+      amount: 4200,
+      currency: 'usd',
+      paymentMethod: 'pm_card_authenticationRequired',
+      confirm: true,
+      returnUrl: 'https://shop.example/return',
+      metadata: { orderId: '7', zz: 'last by name', b: 'x' },
+    };
+    const headers = { 'idempotency-key': `one-statement-${Date.now()}` };
+    const first = await t.request({ method: 'POST', url: '/v1/payments', payload, headers });
+    expect(first.statusCode).toBe(201);
+    const replay = await t.request({ method: 'POST', url: '/v1/payments', payload, headers });
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toBe(first.body);
+    const read = await t.request({ url: `/v1/payments/${first.json().id}` });
+    expect(read.body).toBe(first.body);
+    expect(first.json()).toMatchObject({ status: 'requires_action', nextAction: { type: 'redirect_to_url' } });
+    const events = await domainEvents(first.json().id);
+    expect(events.map((e) => e.type)).toEqual(['payment.created', 'payment.requires_action']);
+    for (const e of events) expect(e.payload.data.object).toEqual(read.json());
+    expect(events[1].payload.previous).toBeNull();
+  });
+
   it('duplicate and out-of-order deliveries, two instances and ?sync=true racing a webhook: one payment.succeeded', async () => {
     const p = await createPayment();
     await later();

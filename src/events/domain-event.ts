@@ -32,6 +32,17 @@ export function newDomainEventId(now = Date.now()): string {
   return `evt_${time}${random}`;
 }
 
+/** The events as the outbox stores them (each row's `payload`), made at `now`. */
+export function toDomainEvents(events: NewDomainEvent[], now: Date): DomainEvent[] {
+  return events.map<DomainEvent>((e) => ({
+    id: newDomainEventId(now.getTime()),
+    type: e.type,
+    createdAt: now.toISOString(),
+    data: { object: e.object },
+    previous: e.previous ?? null,
+  }));
+}
+
 /**
  * Writes events into the outbox with `manager`, which MUST be the transaction that makes the change
  * (the caller's EntityManager inside `transaction()`), so a rollback takes the events with it.
@@ -39,13 +50,7 @@ export function newDomainEventId(now = Date.now()): string {
 export async function recordDomainEvents(manager: EntityManager, events: NewDomainEvent[]): Promise<DomainEvent[]> {
   if (!events.length) return [];
   const now = new Date();
-  const written = events.map<DomainEvent>((e) => ({
-    id: newDomainEventId(now.getTime()),
-    type: e.type,
-    createdAt: now.toISOString(),
-    data: { object: e.object },
-    previous: e.previous ?? null,
-  }));
+  const written = toDomainEvents(events, now);
   const values: unknown[] = [];
   const rows = written.map((event, i) => {
     values.push(event.id, event.type, events[i].objectType, events[i].objectId, JSON.stringify(event), now);

@@ -19,6 +19,7 @@ import { paymentMirror } from './payment.mirror';
 import { StripeMirror } from '../common/mirror/stripe-mirror';
 import { stripeAnswerTime } from './stripe-freshness';
 import { withLocalId } from './stripe-metadata';
+import { writeNewPayment } from './new-payment-write';
 
 @Injectable()
 export class PaymentsService {
@@ -67,7 +68,11 @@ export class PaymentsService {
         },
         { idempotencyKey: `payments.create:${id}` },
       );
-      return await this.upsert(id, customer?.id ?? null, intent, stripeAnswerTime(intent), null);
+      const answeredAt = stripeAnswerTime(intent);
+      return (
+        (await writeNewPayment(this.payments.manager.connection, id, customer?.id ?? null, intent, answeredAt)) ??
+        (await this.upsert(id, customer?.id ?? null, intent, answeredAt, null))
+      );
     } catch (error) {
       await this.recordDecline(error, id, customer?.id ?? null, null);
       throw error;

@@ -15,10 +15,15 @@ function sqlState(error: unknown): string | undefined {
  * write and a worker batch holding other rows of the same objects) can take locks in different orders; the
  * victim's rollback left nothing behind, so the retry sees the winner's committed state and decides again.
  */
-export async function transactionWithRetry<T>(db: DataSource | EntityManager, work: (m: EntityManager) => Promise<T>, attempts = 3): Promise<T> {
+export function transactionWithRetry<T>(db: DataSource | EntityManager, work: (m: EntityManager) => Promise<T>, attempts = 3): Promise<T> {
+  return retryWhenVictim(() => db.transaction(work), attempts);
+}
+
+/** Runs `transaction` (one transaction: several statements, or one autocommitted statement) again when it was a deadlock victim. */
+export async function retryWhenVictim<T>(transaction: () => Promise<T>, attempts = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(work);
+      return await transaction();
     } catch (error) {
       if (attempt >= attempts || !RETRYABLE.has(sqlState(error) ?? '')) throw error;
     }
