@@ -185,6 +185,13 @@ describe('saved payment methods: SetupIntents, the customer’s cards, off-sessi
       (c) => c.defaultPaymentMethod === null,
     );
     expect((await stripe.paymentMethods.retrieve(pm)).customer).toBeNull();
+    // Consumers hear of it: the customer's latest customer.updated shows no default card.
+    const updates = await until(
+      'customer.updated without the default',
+      async () => (await get(`/v1/events?objectId=${customerId}&type=customer.updated&limit=100`)).data as Array<Record<string, any>>,
+      (es) => es.length > 0 && es[es.length - 1].data.object.defaultPaymentMethod === null,
+    );
+    expect(updates.some((e) => e.data.object.defaultPaymentMethod === pm)).toBe(true);
     const again = await t.request({ method: 'DELETE', url: `/v1/customers/${customerId}/payment-methods/${pm}` });
     expect(again.statusCode).toBe(404);
   });

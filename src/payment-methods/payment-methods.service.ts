@@ -6,7 +6,11 @@ import { InjectStripe } from '@app/stripe';
 import { ProblemException } from '../common/errors/problem';
 import { Page } from '../common/http/pagination';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
+import { CustomerEntity } from '../customers/customer.entity';
 import { CustomersService } from '../customers/customers.service';
+import { toCustomerResponse } from '../customers/dto/customer.response';
+import { entityFromRow } from '../database/entity-from-row';
+import { recordDomainEvents } from '../events/domain-event';
 import { StripeMirror } from '../common/mirror/stripe-mirror';
 import { ListPaymentMethodsQuery } from './dto/payment-method.response';
 import { PaymentMethodEntity } from './payment-method.entity';
@@ -80,10 +84,16 @@ export class PaymentMethodsService {
   }
 }
 
+/** The customer's row changes with the card, so its customer.updated is recorded with it (same transaction). */
 async function unsetDefaultIfDetached(m: EntityManager, pm: PaymentMethodEntity): Promise<void> {
   if (!pm.detachedAt) return;
-  await m.query(`UPDATE customers SET default_payment_method = NULL, updated_at = now() WHERE id = $1 AND default_payment_method = $2`, [
-    pm.customerId,
-    pm.id,
+  const [rows]: [Array<Record<string, unknown>>, number] = await m.query(
+    `UPDATE customers SET default_payment_method = NULL, updated_at = now() WHERE id = $1 AND default_payment_method = $2 RETURNING *`,
+    [pm.customerId, pm.id],
+  );
+  if (rows.length === 0) return;
+  const customer = entityFromRow(m.getRepository(CustomerEntity), rows[0]);
+  await recordDomainEvents(m, [
+    { type: 'customer.updated', objectType: 'customer', objectId: customer.id, object: toCustomerResponse(customer) },
   ]);
 }
