@@ -3,8 +3,8 @@ import type { DataSource } from 'typeorm';
 export interface Delivered {
   endpointId: string;
   eventSeq: string;
-  /** The claim's attempt number: the row is still ours only if it is still 'sending' with this count. */
-  attempts: number;
+  /** The claim's lease (locked_until as text): the row is still ours only while it carries it. */
+  lease: string;
   statusCode: number | null;
   durationMs: number;
 }
@@ -12,15 +12,15 @@ export interface Delivered {
 /** Rows per statement, so one group's parameters and plan stay small. */
 const MAX_GROUP = 500;
 
-// One statement per group, each row under the same condition as a single record (HELD in the worker): a
-// delivery whose lease lapsed and was claimed again is left to its new holder. Attempts are written in
-// event order; an endpoint that was failing is healthy again.
+// One statement per group, each row under the same condition as a single record (HELD in the worker, served
+// by the primary key): a delivery whose lease lapsed and was claimed again is left to its new holder.
+// Attempts are written in event order; an endpoint that was failing is healthy again.
 const RECORD_DELIVERED_SQL = `
-  WITH r AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::int[], $4::int[], $5::int[])
-                            AS r(endpoint_id, event_seq, attempts, status_code, duration_ms)),
+  WITH r AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::int[], $5::int[])
+                            AS r(endpoint_id, event_seq, lease, status_code, duration_ms)),
        d AS (UPDATE notification_deliveries d SET status = 'delivered', delivered_at = now(), locked_until = NULL
                FROM r
-              WHERE d.endpoint_id = r.endpoint_id AND d.event_seq = r.event_seq AND d.status = 'sending' AND d.attempts = r.attempts
+              WHERE d.endpoint_id = r.endpoint_id AND d.event_seq = r.event_seq AND d.locked_until = r.lease
              RETURNING d.endpoint_id, d.event_seq, d.event_id, d.attempts, r.status_code, r.duration_ms),
        a AS (INSERT INTO notification_attempts (endpoint_id, event_seq, event_id, attempt, outcome, status_code, duration_ms)
              SELECT endpoint_id, event_seq, event_id, attempts, 'delivered', status_code, duration_ms FROM d ORDER BY event_seq)
@@ -71,7 +71,7 @@ export class DeliveredRecorder {
           await this.dataSource.query(RECORD_DELIVERED_SQL, [
             rows.map((r) => r.endpointId),
             rows.map((r) => r.eventSeq),
-            rows.map((r) => r.attempts),
+            rows.map((r) => r.lease),
             rows.map((r) => r.statusCode),
             rows.map((r) => r.durationMs),
           ]);

@@ -21,6 +21,8 @@ interface Claimed {
   event_seq: string;
   event_id: string;
   attempts: number;
+  /** This claim's locked_until, exactly (text): the row is still ours while it carries it. */
+  lease: string;
   body: string;
 }
 
@@ -71,9 +73,13 @@ const CLAIM_SQL = `
            ORDER BY c.event_seq LIMIT $2
            FOR UPDATE OF c SKIP LOCKED) h
    WHERE d.endpoint_id = h.endpoint_id AND d.event_seq = h.event_seq
-  RETURNING d.event_seq, d.event_id, d.attempts, (SELECT payload::text FROM domain_events e WHERE e.seq = d.event_seq) AS body`;
+  RETURNING d.event_seq, d.event_id, d.attempts, d.locked_until::text AS lease,
+            (SELECT payload::text FROM domain_events e WHERE e.seq = d.event_seq) AS body`;
 
-const HELD = `endpoint_id = $1 AND event_seq = $2 AND status = 'sending' AND attempts = $3`;
+// Still ours: the row carries this claim's lease (a lapsed lease claimed again carries another; a recorded row
+// none). No status condition, so only the primary key can serve it: with status = 'sending' a young table's
+// partial indexes looked empty and PostgreSQL walked the endpoint's unfinished rows to find one row.
+const HELD = `endpoint_id = $1 AND event_seq = $2 AND locked_until = $3::timestamptz`;
 
 /**
  * Delivers our events to the registered endpoints, signed per Standard Webhooks. Every instance runs one:
@@ -152,7 +158,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       await this.delivered.record({
         endpointId,
         eventSeq: delivery.event_seq,
-        attempts: delivery.attempts,
+        lease: delivery.lease,
         statusCode: result.statusCode,
         durationMs: result.durationMs,
       });
@@ -164,7 +170,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   /** One statement per failure (rare): the retry or dead letter, its attempt, and the endpoint's failure clock. */
   private async recordFailure(endpointId: string, delivery: Claimed, result: PostResult): Promise<void> {
-    const held = [endpointId, delivery.event_seq, delivery.attempts];
+    const held = [endpointId, delivery.event_seq, delivery.lease];
     const attempt = `INSERT INTO notification_attempts (endpoint_id, event_seq, event_id, attempt, outcome, status_code, duration_ms, error, next_retry_at)
                      SELECT endpoint_id, event_seq, event_id, attempts, $4::text, $5::int, $6::int, $7::text, $8::timestamptz FROM d`;
     const facts = [result.statusCode, result.durationMs];
