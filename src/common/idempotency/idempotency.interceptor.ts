@@ -20,6 +20,8 @@ const NOT_EXECUTED = new Set(['validation_failed', 'malformed_json']);
 
 type Request = FastifyRequest & AuthenticatedRequest & OperationRequest;
 
+let operationsInFlight = 0;
+
 /** Idempotency-Key for POST routes: first answer replayed, concurrent duplicates refused, body changes refused. */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -66,7 +68,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
           case 'execute': {
             request.operationId = outcome.operationId;
             const ctx: OperationContext = { operationId: outcome.operationId, successStatus, completed: false };
-            const handled = new Observable<unknown>((subscriber) => operationContext.run(ctx, () => next.handle().subscribe(subscriber)));
+            const handled = new Observable<unknown>((subscriber) => {
+              operationsInFlight++;
+              const subscription = operationContext.run(ctx, () => next.handle().subscribe(subscriber));
+              return () => {
+                subscription.unsubscribe();
+                // As requestContext does: once enabled, an AsyncLocalStorage costs every promise of the process on
+                // Node 20 (the webhook receiver's included), so it is switched off while no operation runs.
+                if (--operationsInFlight === 0) operationContext.disable();
+              };
+            });
             return handled.pipe(
               mergeMap(async (body) => {
                 // Usually done already, in the same transaction as the feature's final write.
