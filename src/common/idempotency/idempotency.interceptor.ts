@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { catchError, from, mergeMap, Observable, of, switchMap, throwError } from 'rxjs';
+import { from, lastValueFrom, Observable } from 'rxjs';
 import type { AuthenticatedRequest } from '../auth/api-key-auth';
 import { PROBLEM_CONTENT_TYPE, ProblemException } from '../errors/problem';
 import { toProblem } from '../errors/to-problem';
@@ -38,60 +38,49 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new ProblemException(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters.');
     }
     const successStatus = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
-    const begin = this.keys.begin({
+    return from(this.run(request, key, successStatus, next));
+  }
+
+  // One promise rather than an operator chain: this runs on every POST with a key (#16 profiled the create path).
+  private async run(request: Request, key: string, successStatus: number, next: CallHandler): Promise<unknown> {
+    const outcome = await this.keys.begin({
       apiKeyName: request.apiKeyName ?? '',
       key,
       method: request.method,
       path: request.url,
       body: request.body,
     });
-    return from(begin).pipe(
-      switchMap((outcome) => {
-        idempotencyRequests.inc({ outcome: OUTCOME_LABEL[outcome.kind] });
-        switch (outcome.kind) {
-          case 'replay':
-            return of(replay(outcome.status, outcome.text));
-          case 'mismatch':
-            throw new ProblemException(
-              422,
-              'idempotency_key_reused',
-              'This Idempotency-Key was used with a different request; use a new key for a new request.',
-            );
-          case 'in_progress':
-            throw new ProblemException(
-              409,
-              'idempotency_request_in_progress',
-              'A request with this Idempotency-Key is still being processed; retry shortly.',
-              {},
-              { 'Retry-After': '1' },
-            );
-          case 'execute': {
-            request.operationId = outcome.operationId;
-            const ctx: OperationContext = { operationId: outcome.operationId, successStatus, completed: false };
-            const handled = new Observable<unknown>((subscriber) => {
-              operationsInFlight++;
-              const subscription = operationContext.run(ctx, () => next.handle().subscribe(subscriber));
-              return () => {
-                subscription.unsubscribe();
-                // As requestContext does: once enabled, an AsyncLocalStorage costs every promise of the process on
-                // Node 20 (the webhook receiver's included), so it is switched off while no operation runs.
-                if (--operationsInFlight === 0) operationContext.disable();
-              };
-            });
-            return handled.pipe(
-              mergeMap(async (body) => {
-                // Usually done already, in the same transaction as the feature's final write.
-                if (!ctx.completed) await this.keys.complete(outcome.operationId, successStatus, body);
-                return body;
-              }),
-              catchError((error: unknown) =>
-                from(this.settleFailure(outcome.operationId, error, request)).pipe(mergeMap(() => throwError(() => error))),
-              ),
-            );
-          }
-        }
-      }),
-    );
+    idempotencyRequests.inc({ outcome: OUTCOME_LABEL[outcome.kind] });
+    switch (outcome.kind) {
+      case 'replay':
+        return replay(outcome.status, outcome.text);
+      case 'mismatch':
+        throw new ProblemException(
+          422,
+          'idempotency_key_reused',
+          'This Idempotency-Key was used with a different request; use a new key for a new request.',
+        );
+      case 'in_progress':
+        throw new ProblemException(
+          409,
+          'idempotency_request_in_progress',
+          'A request with this Idempotency-Key is still being processed; retry shortly.',
+          {},
+          { 'Retry-After': '1' },
+        );
+    }
+    request.operationId = outcome.operationId;
+    const ctx: OperationContext = { operationId: outcome.operationId, successStatus, completed: false };
+    let body: unknown;
+    try {
+      body = await handleWithin(ctx, next);
+    } catch (error) {
+      await this.settleFailure(outcome.operationId, error, request);
+      throw error;
+    }
+    // Usually done already, in the same transaction as the feature's final write.
+    if (!ctx.completed) await this.keys.complete(outcome.operationId, successStatus, body);
+    return body;
   }
 
   private async settleFailure(operationId: string, error: unknown, request: Request) {
@@ -100,6 +89,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (DEFINITIVE.has(problem.status))
       return this.keys.complete(operationId, problem.status, { ...problem, requestId: String(request.id) });
     return this.keys.release(operationId);
+  }
+}
+
+/** The route's answer, its handler run under `ctx`. */
+async function handleWithin(ctx: OperationContext, next: CallHandler): Promise<unknown> {
+  operationsInFlight++;
+  try {
+    return await operationContext.run(ctx, () => lastValueFrom(next.handle(), { defaultValue: undefined }));
+  } finally {
+    // As requestContext does: once enabled, an AsyncLocalStorage costs every promise of the process on
+    // Node 20 (the webhook receiver's included), so it is switched off while no operation runs.
+    if (--operationsInFlight === 0) operationContext.disable();
   }
 }
 
