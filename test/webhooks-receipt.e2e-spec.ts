@@ -98,6 +98,20 @@ describe('webhooks applied on receipt', () => {
     expect(await domainEvents(t, paymentId)).toEqual(['payment.created', 'payment.succeeded']);
   });
 
+  it('the same event posted concurrently to two instances sharing the database: one row, one effect, one domain event', async () => {
+    const other = await bootApp({ db: t.db, env: env(emulator) });
+    try {
+      const { paymentId, event } = await succeededEvent(t);
+      const answers = await Promise.all([t, other, t, other, t, other].map((app) => deliverOverHttp(app, event)));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      // Every 200 came after a commit that holds the event: whichever instance stored it also applied it.
+      expect(await inbox(t, event.id)).toMatchObject({ status: 'processed', attempts: 1, on_receipt: true });
+      expect(await domainEvents(t, paymentId)).toEqual(['payment.created', 'payment.succeeded']);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('an older event arriving after a newer one is settled on receipt as stale, with its note', async () => {
     const { paymentId, event } = await succeededEvent(t);
     const [created] = (await stripe.events.list({ limit: 100, type: 'payment_intent.created' })).data.filter(
