@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { preparedCommand } from '../database/prepared-query';
 
 export interface Delivered {
   endpointId: string;
@@ -68,7 +69,7 @@ export class DeliveredRecorder {
         const rows = group.map((w) => w.delivered);
         let failure: unknown;
         try {
-          await this.dataSource.query(RECORD_DELIVERED_SQL, [
+          await preparedCommand(this.dataSource, undefined, RECORD_DELIVERED_SQL, [
             rows.map((r) => r.endpointId),
             rows.map((r) => r.eventSeq),
             rows.map((r) => r.lease),

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PollingLoop } from '../common/polling-loop';
+import { preparedQuery } from '../database/prepared-query';
 import type { AppConfig } from '../config/configuration';
 import { OutboxHorizon } from '../events/outbox-horizon.service';
 import { DeliveredRecorder } from './delivered-recorder';
@@ -121,12 +122,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   /** Starts sends for every endpoint with due deliveries and free slots; they finish in the background. */
   private async claimAndSend(): Promise<boolean> {
-    const targets: Target[] = await this.dataSource.query(TARGETS_SQL);
+    const targets = await preparedQuery<Target>(this.dataSource, undefined, TARGETS_SQL, []);
     const leaseSeconds = this.settings.timeoutMs / 1000 + 30;
     for (const target of targets) {
       const free = PER_ENDPOINT - (this.inFlight.get(target.id) ?? 0);
       if (free <= 0) continue;
-      const [claimed]: [Claimed[], number] = await this.dataSource.query(CLAIM_SQL, [target.id, free, leaseSeconds]);
+      const claimed = await preparedQuery<Claimed>(this.dataSource, undefined, CLAIM_SQL, [target.id, free, leaseSeconds]);
       if (claimed.length === 0) continue;
       // Checked again before sending (the URL may have been registered under other rules), once per claim.
       const problem = endpointUrlProblem(target.url, this.settings.allowedHosts);
