@@ -555,20 +555,31 @@ async function main() {
         const runs: Record<'off' | 'written' | 'delivered', Row[]> = { off: [], written: [], delivered: [] };
         for (let round = 1; round <= ROUNDS; round++) {
           process.stdout.write(`outbox round ${round}/${ROUNDS}...\n`);
-          await noOutbox.on(db);
-          try {
-            runs.off.push(await measure(bench, service, 'service', 'outbox', `${round}: outbox off (rule)`, SECONDS, ROUND_CAP));
-          } finally {
-            await noOutbox.off(db);
-          }
-          runs.written.push(await measure(bench, service, 'service', 'outbox', `${round}: outbox written`, SECONDS, ROUND_CAP));
-          const label = `${round}: outbox written + delivered to 1 receiver`;
-          const profile = !!process.env.BENCH_CPU_PROF && round === 1;
-          runs.delivered.push(
-            await withReceiver(bench, service, label, (delivered) =>
-              measure(bench, service, 'service', 'outbox', label, SECONDS, ROUND_CAP, undefined, profile, delivered),
-            ),
-          );
+          const run = {
+            off: async () => {
+              await noOutbox.on(db);
+              try {
+                runs.off.push(await measure(bench, service, 'service', 'outbox', `${round}: outbox off (rule)`, SECONDS, ROUND_CAP));
+              } finally {
+                await noOutbox.off(db);
+              }
+            },
+            written: async () => {
+              runs.written.push(await measure(bench, service, 'service', 'outbox', `${round}: outbox written`, SECONDS, ROUND_CAP));
+            },
+            delivered: async () => {
+              const label = `${round}: outbox written + delivered to 1 receiver`;
+              const profile = !!process.env.BENCH_CPU_PROF && round === 1;
+              runs.delivered.push(
+                await withReceiver(bench, service, label, (delivered) =>
+                  measure(bench, service, 'service', 'outbox', label, SECONDS, ROUND_CAP, undefined, profile, delivered),
+                ),
+              );
+            },
+          };
+          // Each round in another order, so no design always runs first (after the warm-up's deliveries).
+          const order = (['off', 'written', 'delivered'] as const).map((_, i, all) => all[(i + round - 1) % all.length]);
+          for (const design of order) await run[design]();
         }
         rows.push(...runs.off, ...runs.written, ...runs.delivered);
         const per = (rs: Row[]) => median(rs.map((r) => r.nodeUs + r.pgUs));
