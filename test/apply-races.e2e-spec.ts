@@ -4,7 +4,7 @@ import { startStripeEmulator, StripeEmulator } from '@app/stripe-emulator';
 import { mirrorHooks } from '../src/common/mirror/mirror-hooks';
 import { bootApp, TestApp } from './utils/app';
 import { query } from './utils/database';
-import { signedDelivery, WEBHOOK_SECRET } from './utils/stripe-signing';
+import { deliver as deliverTo, ownEmulatorEnv } from './utils/webhook-delivery';
 import { until } from './utils/wait';
 
 // #10 finding 4: an event that is applied while its row is being created must never end `processed`
@@ -18,17 +18,7 @@ describe('apply and create of the same Stripe object are serialised: the effect 
   beforeAll(async () => {
     emulator = await startStripeEmulator({ asyncDelayMs: 600_000 });
     stripe = new Stripe(emulator.secretKey, { host: '127.0.0.1', port: emulator.port, protocol: 'http' });
-    t = await bootApp({
-      env: {
-        STRIPE_SECRET_KEY: emulator.secretKey,
-        STRIPE_API_BASE_URL: emulator.url,
-        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        WEBHOOK_WORKER_POLL_MS: '50',
-        WEBHOOK_BACKOFF_BASE_MS: '50',
-        RECONCILE_INTERVAL_SECONDS: '0',
-        LOG_LEVEL: 'warn',
-      },
-    });
+    t = await bootApp({ env: ownEmulatorEnv(emulator) });
   });
   afterAll(async () => {
     await t?.close();
@@ -38,7 +28,7 @@ describe('apply and create of the same Stripe object are serialised: the effect 
     delete mirrorHooks.afterLookup;
   });
 
-  const deliver = (event: unknown) => t.request({ method: 'POST', url: '/v1/webhooks/stripe', apiKey: null, ...signedDelivery(event) });
+  const deliver = (event: unknown) => deliverTo(t, event);
   async function eventOf(objectId: string, type: string): Promise<Stripe.Event> {
     for await (const e of stripe.events.list({ limit: 100 }))
       if ((e.data.object as { id?: string }).id === objectId && e.type === type) return e;

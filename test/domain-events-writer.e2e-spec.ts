@@ -6,8 +6,8 @@ import { PaymentsService } from '../src/payments/payments.service';
 import { later as moveClock } from './payments-helpers';
 import { bootApp, TestApp } from './utils/app';
 import { query } from './utils/database';
-import { signedDelivery, WEBHOOK_SECRET } from './utils/stripe-signing';
 import { until } from './utils/wait';
+import { deliver, ownEmulatorEnv } from './utils/webhook-delivery';
 
 // #12 writer side: one domain event per real state change, written in the transaction of the change,
 // whichever path made it (our API, a Stripe webhook, ?sync=true), none for stale, duplicate or no-op applies.
@@ -16,15 +16,7 @@ describe('domain events are written with the change they describe', () => {
   let stripe: Stripe;
   let t: TestApp;
   let other: TestApp;
-  const env = (e: StripeEmulator) => ({
-    STRIPE_SECRET_KEY: e.secretKey,
-    STRIPE_API_BASE_URL: e.url,
-    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    WEBHOOK_WORKER_POLL_MS: '50',
-    WEBHOOK_BACKOFF_BASE_MS: '50',
-    RECONCILE_INTERVAL_SECONDS: '0',
-    LOG_LEVEL: 'warn',
-  });
+  const env = (e: StripeEmulator) => ownEmulatorEnv(e);
 
   beforeAll(async () => {
     // No webhook endpoint at the emulator: this file delivers the emulator's real events itself, in the order it chooses.
@@ -42,8 +34,6 @@ describe('domain events are written with the change they describe', () => {
     delete mirrorHooks.beforeCommit;
   });
 
-  const deliver = (app: TestApp, event: unknown) =>
-    app.request({ method: 'POST', url: '/v1/webhooks/stripe', apiKey: null, ...signedDelivery(event) });
   const later = () => moveClock(emulator.url);
   async function eventsFor(objectId: string, typePrefix = ''): Promise<Stripe.Event[]> {
     const all: Stripe.Event[] = [];

@@ -3,9 +3,10 @@ import Stripe from 'stripe';
 import { startStripeEmulator, StripeEmulator } from '@app/stripe-emulator';
 import { bootApp, TestApp } from './utils/app';
 import { until } from './utils/wait';
+import { deliver, deliverOverHttp, ownEmulatorEnv } from './utils/webhook-delivery';
 import { later as moveClock, paymentIntentObject } from './payments-helpers';
 import { query } from './utils/database';
-import { signedDelivery, stripeEvent, WEBHOOK_SECRET } from './utils/stripe-signing';
+import { stripeEvent } from './utils/stripe-signing';
 
 // Not sandbox: our own emulator with NO webhook endpoint, so the only deliveries are the ones this file
 // makes, in the order it chooses, with the payloads the emulator really produced.
@@ -14,16 +15,7 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
   let stripe: Stripe;
   let t: TestApp;
   let other: TestApp;
-  const env = (e: StripeEmulator) => ({
-    STRIPE_SECRET_KEY: e.secretKey,
-    STRIPE_API_BASE_URL: e.url,
-    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    WEBHOOK_WORKER_POLL_MS: '50',
-    WEBHOOK_BACKOFF_BASE_MS: '50',
-    WEBHOOK_MAX_ATTEMPTS: '3',
-    RECONCILE_INTERVAL_SECONDS: '0',
-    LOG_LEVEL: 'warn',
-  });
+  const env = (e: StripeEmulator) => ownEmulatorEnv(e, { WEBHOOK_MAX_ATTEMPTS: '3' });
 
   beforeAll(async () => {
     // Refunds settle only when a test says so (after moving the clock on), never on a timer.
@@ -38,12 +30,6 @@ describe('webhook processing: exactly once in effect, order safety, retries, ope
     await emulator?.close();
   });
 
-  const deliver = (app: TestApp, event: unknown) =>
-    app.request({ method: 'POST', url: '/v1/webhooks/stripe', apiKey: null, ...signedDelivery(event) });
-  const deliverOverHttp = (app: TestApp, event: unknown) => {
-    const { payload, headers } = signedDelivery(event);
-    return fetch(`${app.url}/v1/webhooks/stripe`, { method: 'POST', body: payload, headers });
-  };
   const inbox = async (id: string) =>
     (
       await query<{ status: string; attempts: number; note: string | null; last_error: string | null }>(

@@ -5,9 +5,9 @@ import { mirrorHooks } from '../src/common/mirror/mirror-hooks';
 import { LOCAL_ID_METADATA_KEY } from '../src/common/stripe-sync';
 import { bootApp, TestApp } from './utils/app';
 import { until } from './utils/wait';
+import { deliver, deliverOverHttp, ownEmulatorEnv } from './utils/webhook-delivery';
 import { later as moveClock } from './payments-helpers';
 import { query } from './utils/database';
-import { signedDelivery, WEBHOOK_SECRET } from './utils/stripe-signing';
 
 interface InboxRow {
   status: string;
@@ -24,16 +24,7 @@ describe('webhooks applied on receipt', () => {
   let emulator: StripeEmulator;
   let stripe: Stripe;
   let t: TestApp;
-  const env = (e: StripeEmulator, extra: Record<string, string> = {}) => ({
-    STRIPE_SECRET_KEY: e.secretKey,
-    STRIPE_API_BASE_URL: e.url,
-    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    WEBHOOK_WORKER_POLL_MS: '50',
-    WEBHOOK_BACKOFF_BASE_MS: '50',
-    RECONCILE_INTERVAL_SECONDS: '0',
-    LOG_LEVEL: 'warn',
-    ...extra,
-  });
+  const env = ownEmulatorEnv;
 
   beforeAll(async () => {
     // No webhook endpoint at the emulator: the only deliveries are this file's.
@@ -49,12 +40,6 @@ describe('webhooks applied on receipt', () => {
     await emulator?.close();
   });
 
-  const deliver = (app: TestApp, event: unknown) =>
-    app.request({ method: 'POST', url: '/v1/webhooks/stripe', apiKey: null, ...signedDelivery(event) });
-  const deliverOverHttp = (app: TestApp, event: unknown) => {
-    const { payload, headers } = signedDelivery(event);
-    return fetch(`${app.url}/v1/webhooks/stripe`, { method: 'POST', body: payload, headers });
-  };
   const inbox = async (app: TestApp, id: string) =>
     (
       await query<InboxRow>(
