@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ProblemException } from '../common/errors/problem';
-import { preparedCommand, preparedQueryIn } from '../database/prepared-query';
+import { preparedCommand, preparedQuery } from '../database/prepared-query';
 import { objectIdOf, StripeEventEnvelope } from './stripe-event';
 import { webhookEventsReceived } from './webhook-metrics';
 
@@ -240,7 +240,7 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
       const all = size === undefined ? rows : rows.concat(new Array<(typeof rows)[number]>(size - rows.length).fill(rows[rows.length - 1]));
       const text = size === undefined ? receiptStatement(rows.length) : receiptPadded.get(size)!;
       const name = size === undefined ? undefined : `webhook_inbox_receipt_${size}`;
-      const inserted = await preparedQueryIn<{ id: string }>(runner, name, text, params(all));
+      const inserted = await preparedQuery<{ id: string }>(runner, name, text, params(all));
       const fresh = inserted.map((r) => taken.get(r.id)).filter((e): e is StripeEventEnvelope => !!e);
       const notes = await applier.apply(runner.manager, fresh.sort(inApplyOrder));
       const unsettled = fresh.filter((e) => !notes.has(e.id)).map((e) => e.id);
