@@ -87,6 +87,8 @@ export interface AppConfig {
   };
   notifications: {
     timeoutMs: number;
+    /** Requests in flight per endpoint and instance. */
+    maxInFlight: number;
     /** Delay before each retry; its length bounds the attempts (1 + length), then the delivery is dead-lettered. */
     retryScheduleMs: number[];
     disableAfterHours: number;
@@ -189,6 +191,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     events: { retentionDays: env.EVENT_RETENTION_DAYS, natsUrl: env.NATS_URL ? list(env.NATS_URL) : undefined },
     notifications: {
       timeoutMs: env.NOTIFICATION_TIMEOUT_SECONDS * 1000,
+      maxInFlight: env.NOTIFICATION_MAX_IN_FLIGHT,
       retryScheduleMs: parseDurationList(env.NOTIFICATION_RETRY_SCHEDULE),
       disableAfterHours: env.NOTIFICATION_DISABLE_AFTER_HOURS,
       allowedHosts: list(env.NOTIFICATION_ALLOWED_HOSTS).map((h) => h.toLowerCase()),

@@ -197,6 +197,9 @@ export class EnvironmentVariables {
   @IntegerBetween(1, 120)
   NOTIFICATION_TIMEOUT_SECONDS = 10;
 
+  @IntegerBetween(1, 1000)
+  NOTIFICATION_MAX_IN_FLIGHT = 128;
+
   @Matches(DURATION_LIST, {
     message: 'NOTIFICATION_RETRY_SCHEDULE must be comma-separated durations such as 5s,5m,30m,2h (units ms, s, m, h, d)',
   })
