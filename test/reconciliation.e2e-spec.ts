@@ -4,6 +4,7 @@ import { bootApp, TestApp } from './utils/app';
 import { until } from './utils/wait';
 import { query } from './utils/database';
 import { createCustomer, emulatorOf } from './payments-helpers';
+import { ReconciliationService } from '../src/reconciliation/reconciliation.service';
 
 // Sandbox mode (in-process emulator, endpoint registered by the app). RECONCILE_INTERVAL_SECONDS=1: the
 // periodic job itself must recover what the disabled endpoint never received.
@@ -195,5 +196,23 @@ describe('reconciliation: nothing lost even when deliveries are', () => {
     expect(runs.flatMap((r) => r.errors)).toEqual([]);
     expect(await stored()).toMatchObject({ status: 'active', latestInvoice: { status: 'paid' } });
     await stripe.webhookEndpoints.update(endpointId, { disabled: false });
+  });
+  it('the events cursor only moves forward: a pass that read an older one does not take back a newer one', async () => {
+    const cursor = async () =>
+      (
+        await query<{ created: string }>(t.db.url, `SELECT value->>'created' AS created FROM stripe_sync_state WHERE key = 'events_cursor'`)
+      )[0]?.created;
+    const ahead = Math.floor(Date.now() / 1000) + 7200;
+    await query(
+      t.db.url,
+      `INSERT INTO stripe_sync_state (key, value) VALUES ('events_cursor', $1::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+      [JSON.stringify({ created: ahead })],
+    );
+    // What a pass that began before that write ends with (the periodic job runs every second here).
+    const service = t.app.get(ReconciliationService) as unknown as { writeCursor(created: number): Promise<void> };
+    await service.writeCursor(ahead - 7000);
+    expect(await cursor()).toBe(String(ahead));
+    await service.writeCursor(ahead + 1);
+    expect(await cursor()).toBe(String(ahead + 1));
   });
 });
