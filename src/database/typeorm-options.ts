@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import { GuardedClient } from './guarded-client';
 import { migrations } from './migrations';
 
 export function typeormOptions(url: string, poolSize: number, migrationsRun: boolean): DataSourceOptions {
@@ -9,6 +10,7 @@ export function typeormOptions(url: string, poolSize: number, migrationsRun: boo
     migrationsRun,
     migrations,
     migrationsTransactionMode: 'each',
-    extra: { max: poolSize, connectionTimeoutMillis: 5000 },
+    // pg-pool creates its clients from `Client`: see GuardedClient for why ours always listen for errors.
+    extra: { max: poolSize, connectionTimeoutMillis: 5000, Client: GuardedClient },
   };
 }
