@@ -37,3 +37,11 @@ export function objectIdOf(event: StripeEventEnvelope): string | null {
   const id = event.data.object.id;
   return typeof id === 'string' ? id : null;
 }
+
+/**
+ * The order a batch of events is applied in: grouped by the object they change, oldest Stripe event first, so
+ * that concurrent batches lock shared rows in the same order (the worker's claims and the inbox's receipts).
+ */
+export function inApplyOrder(a: StripeEventEnvelope, b: StripeEventEnvelope): number {
+  return (objectIdOf(a) ?? '').localeCompare(objectIdOf(b) ?? '') || a.created - b.created || a.id.localeCompare(b.id);
+}

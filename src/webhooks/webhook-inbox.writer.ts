@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ProblemException } from '../common/errors/problem';
 import { preparedCommand, preparedQuery } from '../database/prepared-query';
-import { objectIdOf, StripeEventEnvelope } from './stripe-event';
+import { inApplyOrder, objectIdOf, StripeEventEnvelope } from './stripe-event';
 import { webhookEventsReceived } from './webhook-metrics';
 
 export interface InboxRow {
@@ -115,11 +115,6 @@ const RECEIPT_SETTLE_SQL = `
          processed_at = CASE WHEN u.status = 'pending' THEN NULL ELSE w.processed_at END
     FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, status, note)
    WHERE w.id = u.id`;
-
-/** Sort key grouping events by the object they change, then oldest first (the worker's batch order too). */
-const inApplyOrder = (a: StripeEventEnvelope, b: StripeEventEnvelope): number =>
-  objectKey(a).localeCompare(objectKey(b)) || a.created - b.created || a.id.localeCompare(b.id);
-const objectKey = (e: StripeEventEnvelope): string => (e.data?.object as { id?: string } | undefined)?.id ?? '';
 
 function params(rows: Array<Omit<InboxRow, 'status'> & { status: InboxRow['status'] | 'processed' }>): unknown[] {
   const out: unknown[] = [];

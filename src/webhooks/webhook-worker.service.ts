@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { PollingLoop } from '../common/polling-loop';
 import type { AppConfig } from '../config/configuration';
-import type { StripeEventEnvelope } from './stripe-event';
+import { inApplyOrder, type StripeEventEnvelope } from './stripe-event';
 import { backoffMs } from './webhook-backoff';
 import { DispatchOutcome, WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookInboxWriter } from './webhook-inbox.writer';
@@ -24,8 +24,6 @@ interface ClaimedEvent {
 // row's next_attempt_at to its lease's end, so both cases are one ordered range scan of
 // webhook_events_due_idx (next_attempt_at, only pending and processing rows): no sort, and processed rows
 // are not in that index, so the claim's cost does not grow with the backlog or with history.
-/** Sort key grouping a batch's events by the object they change. */
-const byObject = (e: ClaimedEvent): string => (e.payload.data?.object as { id?: string } | undefined)?.id ?? '';
 
 export const CLAIM_SQL = `
   UPDATE webhook_events
@@ -158,7 +156,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     if (claimed.length === 0) return 0;
     // Oldest Stripe event first (the stale-event guards make order irrelevant, but in order is cheaper), and
     // grouped by object so that concurrent batches lock shared rows in the same order (no deadlocks).
-    claimed.sort((a, b) => byObject(a).localeCompare(byObject(b)) || a.payload.created - b.payload.created || a.id.localeCompare(b.id));
+    claimed.sort((a, b) => inApplyOrder(a.payload, b.payload));
     if (this.releasing) await this.release(claimed);
     else if (claimed.length === 1 || !(await this.applyBatch(claimed))) {
       let done = 0;
