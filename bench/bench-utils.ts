@@ -294,3 +294,22 @@ export const BENCH_API_KEY = 'bench_key_0123456789abcdef';
 
 /** The webhook signing secret of every benchmark service. */
 export const SECRET = 'whsec_bench_0123456789abcdefghijklmnop';
+
+/**
+ * Counts the service's PostgreSQL round trips (each pg query call is one: BEGIN and COMMIT included), by
+ * statement text, so the report can say how many statements one create costs.
+ */
+export function countStatements(): Map<string, number> {
+  const counts = new Map<string, number>();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Client: PgClient } = require('pg') as typeof import('pg');
+  const query = PgClient.prototype.query as (...args: unknown[]) => unknown;
+  PgClient.prototype.query = function (this: unknown, ...args: unknown[]) {
+    const config = args[0] as string | { text?: string };
+    // Keyed by the text as given (normalised when reported): the count must cost next to nothing.
+    const text = typeof config === 'string' ? config : (config?.text ?? '?');
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+    return query.apply(this, args);
+  } as typeof PgClient.prototype.query;
+  return counts;
+}

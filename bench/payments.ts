@@ -33,7 +33,7 @@ import { startStripeEmulator } from '@app/stripe-emulator';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/configuration';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
-import { BENCH_API_KEY, toggleProfile } from './bench-utils';
+import { BENCH_API_KEY, countStatements, toggleProfile } from './bench-utils';
 
 // Both sides are measured by the same closed-loop harness (CONNECTIONS workers, back to back) with the
 // same kind of client (node:http, keep-alive), so the difference is the service, not the tooling.
@@ -75,25 +75,6 @@ async function serveEmulator() {
       process.exit(0);
     }
   });
-}
-
-/**
- * Counts the service's PostgreSQL round trips (each pg query call is one: BEGIN and COMMIT included), by
- * statement text, so the report can say how many statements one create costs.
- */
-function countStatements(): Map<string, number> {
-  const counts = new Map<string, number>();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Client: PgClient } = require('pg') as typeof import('pg');
-  const query = PgClient.prototype.query as (...args: unknown[]) => unknown;
-  PgClient.prototype.query = function (this: unknown, ...args: unknown[]) {
-    const config = args[0] as string | { text?: string };
-    // Keyed by the text as given (normalised when reported): the count must cost next to nothing.
-    const text = typeof config === 'string' ? config : (config?.text ?? '?');
-    counts.set(text, (counts.get(text) ?? 0) + 1);
-    return query.apply(this, args);
-  } as typeof PgClient.prototype.query;
-  return counts;
 }
 
 async function serve(databaseUrl: string, externalEmulatorUrl?: string) {

@@ -22,7 +22,8 @@
  * Ack->applied: processed_at - received_at of the inbox rows (both stamped by PostgreSQL's clock).
  *
  * Env: DATABASE_URL (admin URL; else embedded), BENCH_SECTIONS (closed,open,backlog,outbox), BENCH_CPU_PROF=1 (.bench/*.cpuprofile
- * of the service process in round 1), plus the service's own WEBHOOK_WORKER_BATCH / WEBHOOK_WORKER_CONCURRENCY.
+ * of the service process in round 1), BENCH_STATEMENTS=1 (statements per applied event, by text, after each run), plus
+ * the service's own WEBHOOK_WORKER_BATCH / WEBHOOK_WORKER_CONCURRENCY.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -36,6 +37,7 @@ import { typeormOptions } from '../src/database/typeorm-options';
 import { WebhookWorker } from '../src/webhooks/webhook-worker.service';
 import {
   cpuOf,
+  countStatements,
   BackendCpu,
   eventTemplate,
   prepareDatabase,
@@ -60,6 +62,8 @@ const SECTIONS = (process.env.BENCH_SECTIONS ?? 'closed,open,backlog,outbox').sp
 const POOL = 10;
 /** Upper bound of events one closed-loop round may send (payments are seeded for it). */
 const ROUND_CAP = Number(process.env.BENCH_ROUND_CAP ?? 8_000 * SECONDS);
+/** BENCH_STATEMENTS=1: after each measured run, the service's PostgreSQL statements per applied event, by text. */
+const STATEMENTS = !!process.env.BENCH_STATEMENTS;
 
 type Role = 'naive' | 'service' | 'worker';
 const body = eventTemplate();
@@ -70,6 +74,11 @@ const eventIdOf = (tag: string, k: number) => `evt_${tag}_${k.toString(36)}`;
 // Child process: one design.
 // ---------------------------------------------------------------------------------------------
 async function serve(role: Role, databaseUrl: string) {
+  const statements = STATEMENTS ? countStatements() : undefined;
+  process.on('message', (m) => {
+    if (m === 'statements') process.send!({ statements: [...(statements ?? [])] });
+    if (m === 'statements:reset') statements?.clear();
+  });
   if (role === 'naive') {
     const app = await startNaiveApplier({ databaseUrl, secret: SECRET, poolSize: POOL });
     await app.listen(0, '127.0.0.1');
@@ -272,6 +281,7 @@ async function measure(
   const tag = `${design[0]}${randomBytes(3).toString('hex')}`;
   const first = await bench.reserve(cap);
   if (profile) c.child.send('profile');
+  if (STATEMENTS) c.child.send('statements:reset');
   const node0 = await cpuOf(c.child);
   await bench.pgCpu.start();
   const t0 = Date.now();
@@ -285,6 +295,7 @@ async function measure(
   if (profile) c.child.send('profile');
   const applied = await bench.succeeded(first, first + run.sent - 1);
   const lag = design === 'service' ? await bench.lag(tag) : { p50: 0, p99: 0 };
+  if (STATEMENTS) await reportStatements(bench, c, label, applied);
   return {
     section,
     design,
@@ -301,6 +312,22 @@ async function measure(
     pgUs: (pgMs * 1000) / Math.max(1, applied),
     errors: run.errors + Math.max(0, run.acked - applied),
   };
+}
+
+async function reportStatements(bench: Bench, c: Child, label: string, applied: number) {
+  const counts = new Map<string, number>();
+  for (const [raw, n] of await ask<Array<[string, number]>>(c.child, 'statements', 'statements')) {
+    const text = raw.replace(/\s+/g, ' ').trim();
+    counts.set(text, (counts.get(text) ?? 0) + n);
+  }
+  const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
+  const lines = [...counts].sort((x, y) => y[1] - x[1]).map(([text, n]) => `    ${(n / applied).toFixed(3)}  ${text.slice(0, 150)}`);
+  process.stdout.write(`  ${label}: ${(total / applied).toFixed(2)} statements per applied event\n${lines.join('\n')}\n`);
+  // Row versions so far (cumulative): how many updates were HOT (no index entries written).
+  const { rows } = await bench.db.query(
+    `SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_user_tables WHERE n_tup_upd + n_tup_ins > 0 ORDER BY relname`,
+  );
+  for (const r of rows) process.stdout.write(`    table ${r.relname}: ins ${r.n_tup_ins} upd ${r.n_tup_upd} hot ${r.n_tup_hot_upd} del ${r.n_tup_del}\n`);
 }
 
 /** Stores `count` pending events directly (no HTTP), for the worker alone. */

@@ -109,13 +109,27 @@ describe('GET /v1/events', () => {
     expect(await settled(before.id, 1)).toEqual([next.id]);
   });
 
-  it('deletes events older than EVENT_RETENTION_DAYS in batches', async () => {
+  it('deletes events older than EVENT_RETENTION_DAYS in batches, with their webhook deliveries', async () => {
     const old = await emit('customer.deleted');
     const kept = await emit('customer.created');
     await settled(old.id, 1);
     await query(t.db.url, `UPDATE domain_events SET created_at = now() - interval '31 days' WHERE id = $1`, [old.id]);
+    // A disabled endpoint (the delivery worker leaves it alone) with a delivery of each event.
+    const [{ id: endpointId }] = await query<{ id: string }>(
+      t.db.url,
+      `INSERT INTO notification_endpoints (url, events, secret, enabled) VALUES ('http://127.0.0.1:9/hooks', '{*}', 'whsec_x', false) RETURNING id`,
+    );
+    await query(
+      t.db.url,
+      `INSERT INTO notification_deliveries (endpoint_id, event_seq, event_id, object_key)
+       SELECT $1, seq, id, object_type || ':' || object_id FROM domain_events WHERE id = ANY ($2)`,
+      [endpointId, [old.id, kept.id]],
+    );
     expect(await t.app.get(EventRetention).sweep()).toBe(1);
     expect(await query(t.db.url, `SELECT id FROM domain_events WHERE id = $1`, [old.id])).toEqual([]);
+    expect(await query(t.db.url, `SELECT event_id FROM notification_deliveries WHERE endpoint_id = $1`, [endpointId])).toEqual([
+      { event_id: kept.id },
+    ]);
     expect(await ids({ limit: '100' })).toContain(kept.id);
     expect((await t.request({ url: '/v1/events', query: { startingAfter: old.id } })).statusCode).toBe(400);
   });

@@ -248,6 +248,46 @@ describe('signed webhooks to notification endpoints', () => {
     expect(unknown.statusCode).toBe(404);
   });
 
+  it('a delivered event sent again by a manual retry keeps both successes in the log, paged and filtered as one', async () => {
+    const r = await receiver();
+    let failed = false; // the payment's first attempt fails, everything else succeeds
+    r.reply((req) => (req.event.type === 'payment.succeeded' && !failed ? ((failed = true), 500) : 200));
+    const endpoint = await register(r.url);
+    const event = await emit('payment.succeeded', randomUUID(), 'succeeded', 'processing');
+    const other = await emit('customer.updated', randomUUID(), 'active');
+    await until(
+      'both delivered',
+      () => attempts(endpoint.id),
+      (a) => a.filter((x) => x.outcome === 'delivered').length === 2,
+    );
+    const retried = await t.request({ method: 'POST', url: `/v1/notification-endpoints/${endpoint.id}/deliveries/${event.id}/retry` });
+    expect(retried.statusCode).toBe(202);
+    await until(
+      'the retry delivered',
+      () => attempts(endpoint.id, event.id),
+      (a) => a.length === 3,
+    );
+
+    const page = async (startingAfter?: string) =>
+      (
+        await t.request({
+          url: `/v1/notification-endpoints/${endpoint.id}/deliveries`,
+          query: { eventId: event.id, limit: '2', ...(startingAfter ? { startingAfter } : {}) },
+        })
+      ).json() as { data: Array<{ id: string; attempt: number; outcome: string; statusCode: number }>; hasMore: boolean; nextCursor: string };
+    const first = await page();
+    const second = await page(first.nextCursor);
+    expect(first.hasMore).toBe(true);
+    expect(second.hasMore).toBe(false);
+    expect([...first.data, ...second.data].map((a) => [a.attempt, a.outcome, a.statusCode])).toEqual([
+      [1, 'delivered', 200], // the manual retry
+      [2, 'delivered', 200],
+      [1, 'retry_scheduled', 500],
+    ]);
+    expect((await attempts(endpoint.id, other.id)).map((a) => [a.eventId, a.outcome])).toEqual([[other.id, 'delivered']]);
+    expect(r.received.filter((x) => x.event.id === event.id)).toHaveLength(3);
+  });
+
   it("keeps one object's events in order while the first is retried; another object's event is not held up", async () => {
     const r = await receiver();
     const a = randomUUID();
@@ -318,7 +358,7 @@ describe('signed webhooks to notification endpoints', () => {
     // Rows written by one statement share its transaction id: the seven answered together took fewer than seven.
     const [{ statements }] = await query<{ statements: number }>(
       t.db.url,
-      `SELECT count(DISTINCT xmin::text)::int AS statements FROM notification_attempts WHERE endpoint_id = $1 AND attempt = 1 AND outcome = 'delivered'`,
+      `SELECT count(DISTINCT xmin::text)::int AS statements FROM notification_deliveries WHERE endpoint_id = $1 AND status = 'delivered' AND attempts = 1`,
       [endpoint.id],
     );
     expect(statements).toBeLessThan(7);

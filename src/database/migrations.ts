@@ -14,6 +14,7 @@ import { WebhookInboxClaim1797200000000 } from './migrations/1797200000000-webho
 import { PaymentMethodsSyncedAt1797300000000 } from './migrations/1797300000000-payment-methods-synced-at';
 import { NotificationDeliveriesClaim1797500000000 } from './migrations/1797500000000-notification-deliveries-claim';
 import { NotificationDeliveriesObjectHead1797600000000 } from './migrations/1797600000000-notification-deliveries-object-head';
+import { NotificationDeliveriesLean1797700000000 } from './migrations/1797700000000-notification-deliveries-lean';
 
 // Listed explicitly rather than globbed, so the same list works compiled, under Jest and in the CLI.
 // `npm run migration:generate -- src/database/migrations/<name>` writes a new file: add it here.
@@ -34,4 +35,5 @@ export const migrations = [
   PaymentMethodsSyncedAt1797300000000,
   NotificationDeliveriesClaim1797500000000,
   NotificationDeliveriesObjectHead1797600000000,
+  NotificationDeliveriesLean1797700000000,
 ];

@@ -10,7 +10,9 @@ const EVERY_MS = 60 * 60 * 1000;
 /**
  * Deletes events older than EVENT_RETENTION_DAYS in small batches (short transactions, no long lock on
  * the outbox), never one a reader has not passed yet: below the horizon, and below the NATS cursor when
- * NATS is on. Their deliveries and attempts go with them (ON DELETE CASCADE).
+ * NATS is on. Their webhook deliveries go in the same statement (deliveries have no foreign key to the events,
+ * see migration 1797700000000: one primary-key probe per endpoint and event), and the attempts with those (ON
+ * DELETE CASCADE).
  */
 @Injectable()
 export class EventRetention implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -39,11 +41,14 @@ export class EventRetention implements OnApplicationBootstrap, BeforeApplication
     const cursors = this.settings.natsUrl ? `('horizon', 'nats')` : `('horizon')`;
     const total = await deleteInBatches(
       this.dataSource,
-      `DELETE FROM domain_events WHERE seq IN (
-         SELECT seq FROM domain_events
-          WHERE created_at < now() - make_interval(days => $1)
-            AND seq <= (SELECT min(position) FROM outbox_cursors WHERE name IN ${cursors})
-          ORDER BY created_at LIMIT $2)`,
+      `WITH expired AS (SELECT seq FROM domain_events
+                          WHERE created_at < now() - make_interval(days => $1)
+                            AND seq <= (SELECT min(position) FROM outbox_cursors WHERE name IN ${cursors})
+                          ORDER BY created_at LIMIT $2
+                          FOR UPDATE),
+            deliveries AS (DELETE FROM notification_deliveries d USING expired, notification_endpoints n
+                            WHERE d.endpoint_id = n.id AND d.event_seq = expired.seq)
+       DELETE FROM domain_events WHERE seq IN (SELECT seq FROM expired)`,
       [this.settings.retentionDays],
     );
     if (total) this.logger.log({ deleted: total, retentionDays: this.settings.retentionDays }, 'Expired events deleted');

@@ -15,16 +15,20 @@ const MAX_GROUP = 500;
 
 // One statement per group, each row under the same condition as a single record (HELD in the worker, served
 // by the primary key): a delivery whose lease lapsed and was claimed again is left to its new holder.
-// Attempts are written in event order; an endpoint that was failing is healthy again.
+// A success is kept on the delivery row, not as an attempts row (migration 1797700000000): its place in the
+// deliveries log is an id from the attempts' own sequence, taken in event order. An endpoint that was failing
+// is healthy again.
 const RECORD_DELIVERED_SQL = `
-  WITH r AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::int[], $5::int[])
-                            AS r(endpoint_id, event_seq, lease, status_code, duration_ms)),
-       d AS (UPDATE notification_deliveries d SET status = 'delivered', delivered_at = now(), locked_until = NULL
+  WITH r AS (SELECT r.*, nextval('notification_attempts_id_seq') AS attempt_id
+               FROM (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::int[], $5::int[])
+                                AS u(endpoint_id, event_seq, lease, status_code, duration_ms)
+                      ORDER BY event_seq) r),
+       d AS (UPDATE notification_deliveries d
+                SET status = 'delivered', delivered_at = now(), locked_until = NULL, delivered_attempt_id = r.attempt_id,
+                    delivered_status_code = r.status_code, delivered_duration_ms = r.duration_ms
                FROM r
               WHERE d.endpoint_id = r.endpoint_id AND d.event_seq = r.event_seq AND d.locked_until = r.lease
-             RETURNING d.endpoint_id, d.event_seq, d.event_id, d.attempts, r.status_code, r.duration_ms),
-       a AS (INSERT INTO notification_attempts (endpoint_id, event_seq, event_id, attempt, outcome, status_code, duration_ms)
-             SELECT endpoint_id, event_seq, event_id, attempts, 'delivered', status_code, duration_ms FROM d ORDER BY event_seq)
+             RETURNING d.endpoint_id)
   UPDATE notification_endpoints SET failing_since = NULL
    WHERE id IN (SELECT endpoint_id FROM d) AND failing_since IS NOT NULL`;
 
@@ -48,7 +52,7 @@ export class DeliveredRecorder {
     private readonly onGroup: () => void,
   ) {}
 
-  /** Resolves once the delivery's row and attempt are committed; rejects with the group's error. */
+  /** Resolves once the delivery's row is committed; rejects with the group's error. */
   record(delivered: Delivered): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ delivered, done: (error) => (error === undefined ? resolve() : reject(error)) });

@@ -48,20 +48,22 @@ const TARGETS_SQL = `
   SELECT n.id, n.url, n.secret, CASE WHEN n.previous_secret_expires_at > now() THEN n.previous_secret END AS previous_secret
     FROM notification_endpoints n
    WHERE n.enabled AND (SELECT min(d.next_attempt_at) FROM notification_deliveries d
-                         WHERE d.endpoint_id = n.id AND d.status IN ('pending', 'sending')) <= now()`;
+                         WHERE d.endpoint_id = n.id AND d.status = 'pending') <= now()`;
 
 // Due heads only: a delivery waits while an earlier event of the same object is unfinished for this endpoint
-// (pending retry or in flight); other objects are claimed past it. A lapsed lease (crashed sender) is due again.
+// (pending retry or in flight); other objects are claimed past it. In flight is a lease on a pending row
+// (migration 1797700000000): the claim changes no indexed column, so it is a HOT update. A lapsed lease
+// (crashed sender) is due again.
 // The endpoint's unfinished deliveries are walked in event order (notification_deliveries_in_order) until
 // $2 heads are found; the head check's status condition is the predicate of
 // notification_deliveries_object_unfinished alone (migration 1797600000000), so it is one index probe per
 // candidate with or without statistics.
 const CLAIM_SQL = `
   UPDATE notification_deliveries d
-     SET status = 'sending', attempts = d.attempts + 1, locked_until = now() + make_interval(secs => $3)
+     SET attempts = d.attempts + 1, locked_until = now() + make_interval(secs => $3)
     FROM (SELECT c.endpoint_id, c.event_seq FROM notification_deliveries c
-           WHERE c.endpoint_id = $1
-             AND ((c.status = 'pending' AND c.next_attempt_at <= now()) OR (c.status = 'sending' AND c.locked_until < now()))
+           WHERE c.endpoint_id = $1 AND c.status = 'pending' AND c.next_attempt_at <= now()
+             AND (c.locked_until IS NULL OR c.locked_until < now())
              AND NOT EXISTS (SELECT 1 FROM notification_deliveries p
                               WHERE p.endpoint_id = c.endpoint_id AND p.object_key = c.object_key
                                 AND p.event_seq < c.event_seq AND p.status NOT IN ('delivered', 'dead'))
@@ -72,8 +74,8 @@ const CLAIM_SQL = `
             (SELECT payload::text FROM domain_events e WHERE e.seq = d.event_seq) AS body`;
 
 // Still ours: the row carries this claim's lease (a lapsed lease claimed again carries another; a recorded row
-// none). No status condition, so only the primary key can serve it: with status = 'sending' a young table's
-// partial indexes looked empty and PostgreSQL walked the endpoint's unfinished rows to find one row.
+// none). No status condition, so only the primary key can serve it: with one, a young table's partial indexes
+// looked empty and PostgreSQL walked the endpoint's unfinished rows to find one row.
 const HELD = `endpoint_id = $1 AND event_seq = $2 AND locked_until = $3::timestamptz`;
 
 /**

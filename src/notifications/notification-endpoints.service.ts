@@ -106,15 +106,25 @@ export class NotificationEndpointsService {
     return this.get(id);
   }
 
+  /**
+   * Every attempt, newest first: failures are attempts rows, and a success is kept on its delivery row (migration
+   * 1797700000000) with an id from the same sequence, so one order and one cursor cover both.
+   */
   async attempts(id: string, query: ListDeliveryAttemptsQuery): Promise<Page<DeliveryAttemptResponse>> {
     await this.get(id);
     const params: unknown[] = [id, query.limit + 1];
     const filters: string[] = [];
-    if (query.eventId) filters.push(`event_id = $${params.push(query.eventId)}`);
+    if (query.eventId) filters.push(`event_seq = (SELECT seq FROM domain_events WHERE id = $${params.push(query.eventId)})`);
     if (query.startingAfter) filters.push(`id < $${params.push(query.startingAfter)}`);
+    const where = filters.map((f) => `AND ${f}`).join(' ');
     const rows: AttemptRow[] = await this.endpoints.query(
-      `SELECT id, event_id, attempt, outcome, status_code, duration_ms, error, next_retry_at, created_at FROM notification_attempts
-        WHERE endpoint_id = $1 ${filters.map((f) => `AND ${f}`).join(' ')} ORDER BY id DESC LIMIT $2`,
+      `SELECT * FROM (
+         SELECT id, event_seq, event_id, attempt, outcome, status_code, duration_ms, error, next_retry_at, created_at
+           FROM notification_attempts WHERE endpoint_id = $1
+         UNION ALL
+         SELECT delivered_attempt_id, event_seq, event_id, attempts, 'delivered', delivered_status_code, delivered_duration_ms, NULL, NULL, delivered_at
+           FROM notification_deliveries WHERE endpoint_id = $1 AND delivered_attempt_id IS NOT NULL
+       ) a WHERE true ${where} ORDER BY id DESC LIMIT $2`,
       params,
     );
     const hasMore = rows.length > query.limit;
@@ -141,14 +151,28 @@ export class NotificationEndpointsService {
         'notification_endpoint_disabled',
         `Endpoint ${id} is disabled; enable it (PATCH enabled: true) first.`,
       );
+    // Not while in flight (a live lease). A success kept on the row moves into the attempts, so the log keeps it.
     const [rows]: [unknown[], number] = await this.endpoints.query(
-      `UPDATE notification_deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL
-        WHERE endpoint_id = $1 AND event_id = $2 AND status IN ('dead', 'delivered', 'pending') RETURNING event_seq`,
+      `WITH old AS (SELECT d.* FROM notification_deliveries d
+                     WHERE d.endpoint_id = $1 AND d.event_seq = (SELECT seq FROM domain_events WHERE id = $2)
+                       AND (d.locked_until IS NULL OR d.locked_until < now())
+                     FOR UPDATE),
+            kept AS (INSERT INTO notification_attempts
+                       (id, endpoint_id, event_seq, event_id, attempt, outcome, status_code, duration_ms, created_at)
+                     OVERRIDING SYSTEM VALUE
+                     SELECT delivered_attempt_id, endpoint_id, event_seq, event_id, attempts, 'delivered', delivered_status_code,
+                            delivered_duration_ms, delivered_at
+                       FROM old WHERE delivered_attempt_id IS NOT NULL)
+       UPDATE notification_deliveries d
+          SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL,
+              delivered_attempt_id = NULL, delivered_status_code = NULL, delivered_duration_ms = NULL
+         FROM old WHERE d.endpoint_id = old.endpoint_id AND d.event_seq = old.event_seq
+       RETURNING d.event_seq`,
       [id, eventId],
     );
     if (!rows.length) {
       const [exists]: Array<{ status: string }> = await this.endpoints.query(
-        `SELECT status FROM notification_deliveries WHERE endpoint_id = $1 AND event_id = $2`,
+        `SELECT status FROM notification_deliveries WHERE endpoint_id = $1 AND event_seq = (SELECT seq FROM domain_events WHERE id = $2)`,
         [id, eventId],
       );
       if (!exists) throw new ProblemException(404, 'notification_delivery_not_found', `Event ${eventId} was never due to endpoint ${id}.`);
