@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { recordDomainEvents } from '../src/events/domain-event';
 import { bootApp, OTHER_API_KEY, TestApp } from './utils/app';
@@ -286,6 +288,38 @@ describe('signed webhooks to notification endpoints', () => {
     ]);
     expect((await attempts(endpoint.id, other.id)).map((a) => [a.eventId, a.outcome])).toEqual([[other.id, 'delivered']]);
     expect(r.received.filter((x) => x.event.id === event.id)).toHaveLength(3);
+  });
+
+  it('a redirect is a failed attempt and its target is never contacted; a closed port is a failed attempt naming ECONNREFUSED', async () => {
+    const target = await receiver();
+    const redirecting = createServer((req, res) => req.resume().on('end', () => res.writeHead(302, { location: target.url }).end()));
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/hooks`;
+    await new Promise((resolve) => closed.close(resolve));
+    try {
+      const moved = await register(`http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hooks`);
+      const refused = await register(closedUrl);
+      await emit('payment.canceled', randomUUID(), 'canceled', 'requires_payment_method');
+      const [first] = await until(
+        'the redirect recorded',
+        () => attempts(moved.id),
+        (a) => a.length > 0,
+      );
+      expect(first).toMatchObject({ attempt: 1, outcome: 'retry_scheduled', statusCode: 302, error: `redirect to ${target.url} not followed` });
+      const [down] = await until(
+        'the refused connection recorded',
+        () => attempts(refused.id),
+        (a) => a.length > 0,
+      );
+      expect(down).toMatchObject({ attempt: 1, outcome: 'retry_scheduled', statusCode: null });
+      expect(down.error).toMatch(/^ECONNREFUSED/);
+      expect(target.received).toEqual([]);
+    } finally {
+      redirecting.closeAllConnections();
+      await new Promise((resolve) => redirecting.close(resolve));
+    }
   });
 
   it("keeps one object's events in order while the first is retried; another object's event is not held up", async () => {
