@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { recordDomainEvents } from '../src/events/domain-event';
+import { OutboxHorizon } from '../src/events/outbox-horizon.service';
 import { bootApp, OTHER_API_KEY, TestApp } from './utils/app';
 import { query } from './utils/database';
 import { Receiver, startReceiver, verify } from './utils/receiver';
@@ -396,6 +398,42 @@ describe('signed webhooks to notification endpoints', () => {
       [endpoint.id],
     );
     expect(statements).toBeLessThan(7);
+  });
+
+  it('an endpoint deleted while the fan-out runs gets no delivery, and the outbox horizon moves past the event', async () => {
+    const horizon = t.app.get(OutboxHorizon);
+    await horizon.beforeApplicationShutdown(); // stop its loop: this test drives the step that fans out
+    const deleter = new Client({ connectionString: t.db.url });
+    await deleter.connect();
+    try {
+      const r = await receiver();
+      const endpoint = await register(r.url);
+      const event = await emit('customer.updated', randomUUID(), 'active');
+      await deleter.query('BEGIN');
+      await deleter.query('DELETE FROM notification_endpoints WHERE id = $1', [endpoint.id]);
+      const step = horizon.advance();
+      await until(
+        'the fan-out waiting on the deleted endpoint',
+        () =>
+          query<{ n: number }>(
+            t.db.url,
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO notification_deliveries%'`,
+          ),
+        ([{ n }]) => n === 1,
+      );
+      await deleter.query('COMMIT');
+      await step; // with the foreign key's check alone, the step failed here ("violates foreign key constraint")
+      const [{ passed }] = await query<{ passed: boolean }>(
+        t.db.url,
+        `SELECT position >= (SELECT seq FROM domain_events WHERE id = $1) AS passed FROM outbox_cursors WHERE name = 'horizon'`,
+        [event.id],
+      );
+      expect(passed).toBe(true);
+      expect(await query(t.db.url, `SELECT 1 FROM notification_deliveries WHERE endpoint_id = $1`, [endpoint.id])).toEqual([]);
+    } finally {
+      await deleter.end();
+      horizon.onApplicationBootstrap();
+    }
   });
 
   it('one slow endpoint never slows another', async () => {

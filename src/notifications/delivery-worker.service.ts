@@ -32,12 +32,14 @@ interface Target {
 type Destination = { url: URL; secrets: string[] } | { problem: string };
 
 // Fan-out, in the transaction that moves the outbox horizon: one delivery per (endpoint, event) it subscribes to.
+// The endpoints are locked against deletion first (FOR KEY SHARE, what the foreign key's check takes anyway): an
+// endpoint deleted meanwhile is skipped once the DELETE commits, where the check would fail the whole step.
 const FAN_OUT_SQL = `
+  WITH n AS (SELECT id, events, created_at FROM notification_endpoints WHERE enabled FOR KEY SHARE)
   INSERT INTO notification_deliveries (endpoint_id, event_seq, event_id, object_key)
   SELECT n.id, e.seq, e.id, e.object_type || ':' || e.object_id
     FROM domain_events e
-    JOIN notification_endpoints n
-      ON n.enabled AND (n.events @> '{*}' OR e.type = ANY (n.events)) AND e.created_at >= n.created_at
+    JOIN n ON (n.events @> '{*}' OR e.type = ANY (n.events)) AND e.created_at >= n.created_at
    WHERE e.seq > $1 AND e.seq <= $2
   ON CONFLICT DO NOTHING`;
 
