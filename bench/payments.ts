@@ -394,7 +394,8 @@ async function main() {
       const roundTrips = [...statements.values()].reduce((sum, n) => sum + n, 0);
       out.push(`PostgreSQL round trips per create (statements, BEGIN/COMMIT included): ${(roundTrips / creates).toFixed(2)}`);
       if (process.env.BENCH_STATEMENTS)
-        for (const [text, n] of [...statements].sort((x, y) => y[1] - x[1])) out.push(`  ${(n / creates).toFixed(2)}  ${text.slice(0, 160)}`);
+        for (const [text, n] of [...statements].sort((x, y) => y[1] - x[1]))
+          out.push(`  ${(n / creates).toFixed(2)}  ${text.slice(0, 160)}`);
       process.stdout.write(`\n${out.join('\n')}\n`);
       return;
     }

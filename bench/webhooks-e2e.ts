@@ -327,7 +327,8 @@ async function reportStatements(bench: Bench, c: Child, label: string, applied: 
   const { rows } = await bench.db.query(
     `SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_user_tables WHERE n_tup_upd + n_tup_ins > 0 ORDER BY relname`,
   );
-  for (const r of rows) process.stdout.write(`    table ${r.relname}: ins ${r.n_tup_ins} upd ${r.n_tup_upd} hot ${r.n_tup_hot_upd} del ${r.n_tup_del}\n`);
+  for (const r of rows)
+    process.stdout.write(`    table ${r.relname}: ins ${r.n_tup_ins} upd ${r.n_tup_upd} hot ${r.n_tup_hot_upd} del ${r.n_tup_del}\n`);
 }
 
 /** Stores `count` pending events directly (no HTTP), for the worker alone. */

@@ -278,7 +278,11 @@ describe('signed webhooks to notification endpoints', () => {
           url: `/v1/notification-endpoints/${endpoint.id}/deliveries`,
           query: { eventId: event.id, limit: '2', ...(startingAfter ? { startingAfter } : {}) },
         })
-      ).json() as { data: Array<{ id: string; attempt: number; outcome: string; statusCode: number }>; hasMore: boolean; nextCursor: string };
+      ).json() as {
+        data: Array<{ id: string; attempt: number; outcome: string; statusCode: number }>;
+        hasMore: boolean;
+        nextCursor: string;
+      };
     const first = await page();
     const second = await page(first.nextCursor);
     expect(first.hasMore).toBe(true);
@@ -309,7 +313,12 @@ describe('signed webhooks to notification endpoints', () => {
         () => attempts(moved.id),
         (a) => a.length > 0,
       );
-      expect(first).toMatchObject({ attempt: 1, outcome: 'retry_scheduled', statusCode: 302, error: `redirect to ${target.url} not followed` });
+      expect(first).toMatchObject({
+        attempt: 1,
+        outcome: 'retry_scheduled',
+        statusCode: 302,
+        error: `redirect to ${target.url} not followed`,
+      });
       const [down] = await until(
         'the refused connection recorded',
         () => attempts(refused.id),

@@ -73,38 +73,43 @@ const RECEIPT_IN_FLIGHT = 2;
 // must track them (1.21+, max_prepared_statements > 0).
 const SIZE_CLASSES = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128];
 
-function statement(count: number, returning: boolean): string {
-  const tuples: string[] = [];
-  for (let r = 0; r < count; r++) {
-    const b = r * COLUMNS;
-    tuples.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::json, $${b + 8}, $${b + 9}, $${b + 10})`);
-  }
-  return (
-    `INSERT INTO webhook_events (id, type, livemode, api_version, stripe_created, object_id, payload, status, note, source) ` +
-    `VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING${returning ? ' RETURNING id' : ''}`
-  );
-}
+type InsertKind = 'plain' | 'returning' | 'receipt';
 
-const padded = new Map<number, string>(SIZE_CLASSES.map((size) => [size, statement(size, false)]));
-
-// The receipt path's insert: a row stored as 'processed' (its apply follows in the same transaction) is stamped as
-// applied once; RETURNING tells which rows are new, the only ones to apply.
-function receiptStatement(count: number): string {
+// `count` rows in one INSERT. 'returning' and 'receipt' tell which rows are new (RETURNING id); 'receipt' also
+// stamps a row stored as 'processed' (its apply follows in the same transaction) as applied once.
+function insertStatement(count: number, kind: InsertKind): string {
+  const receipt = kind === 'receipt';
   const tuples: string[] = [];
   for (let r = 0; r < count; r++) {
     const b = r * COLUMNS;
     const processed = `$${b + 8}::text = 'processed'`;
+    const stamps = receipt ? `, CASE WHEN ${processed} THEN 1 ELSE 0 END, CASE WHEN ${processed} THEN now() END` : '';
     tuples.push(
-      `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::json, $${b + 8}::text, $${b + 9}, $${b + 10}, ` +
-        `CASE WHEN ${processed} THEN 1 ELSE 0 END, CASE WHEN ${processed} THEN now() END)`,
+      `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::json, $${b + 8}::text, $${b + 9}, $${b + 10}${stamps})`,
     );
   }
   return (
-    `INSERT INTO webhook_events (id, type, livemode, api_version, stripe_created, object_id, payload, status, note, source, attempts, processed_at) ` +
-    `VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING RETURNING id`
+    `INSERT INTO webhook_events (id, type, livemode, api_version, stripe_created, object_id, payload, status, note, source${receipt ? ', attempts, processed_at' : ''}) ` +
+    `VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING${kind === 'plain' ? '' : ' RETURNING id'}`
   );
 }
-const receiptPadded = new Map<number, string>(SIZE_CLASSES.map((size) => [size, receiptStatement(size)]));
+
+const padded = {
+  plain: new Map<number, string>(SIZE_CLASSES.map((size) => [size, insertStatement(size, 'plain')])),
+  receipt: new Map<number, string>(SIZE_CLASSES.map((size) => [size, insertStatement(size, 'receipt')])),
+};
+
+/** A batch's INSERT: padded to its size class under that class's named statement, or unnamed past the largest. */
+function sizedInsert(rows: StoredRow[], kind: 'plain' | 'receipt'): { name: string | undefined; text: string; values: unknown[] } {
+  const size = SIZE_CLASSES.find((s) => s >= rows.length);
+  if (size === undefined) return { name: undefined, text: insertStatement(rows.length, kind), values: params(rows) };
+  const copies = new Array<StoredRow>(size - rows.length).fill(rows[rows.length - 1]);
+  return {
+    name: `webhook_inbox_${kind === 'plain' ? 'insert' : 'receipt'}_${size}`,
+    text: padded[kind].get(size)!,
+    values: params(rows.concat(copies)),
+  };
+}
 
 // Rows of the receipt path that did not settle as applied-without-a-note: back to pending (due now, never
 // claimed), or processed with their note (stale, foreign). Same transaction as the insert.
@@ -116,7 +121,9 @@ const RECEIPT_SETTLE_SQL = `
     FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, status, note)
    WHERE w.id = u.id`;
 
-function params(rows: Array<Omit<InboxRow, 'status'> & { status: InboxRow['status'] | 'processed' }>): unknown[] {
+type StoredRow = Omit<InboxRow, 'status'> & { status: InboxRow['status'] | 'processed' };
+
+function params(rows: StoredRow[]): unknown[] {
   const out: unknown[] = [];
   for (const r of rows)
     out.push(r.id, r.type, r.livemode, r.apiVersion, r.stripeCreated, r.objectId, r.payload, r.status, r.note, r.source);
@@ -175,7 +182,7 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
     const inserted: string[] = [];
     for (let i = 0; i < rows.length; i += MAX_BATCH) {
       const chunk = rows.slice(i, i + MAX_BATCH);
-      const result: Array<{ id: string }> = await this.dataSource.query(statement(chunk.length, true), params(chunk));
+      const result: Array<{ id: string }> = await this.dataSource.query(insertStatement(chunk.length, 'returning'), params(chunk));
       inserted.push(...result.map((r) => r.id));
     }
     return inserted;
@@ -209,10 +216,8 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
 
   /** One statement, hence its own transaction: the rows are committed once it returns. Returns how many were new. */
   private async insert(rows: InboxRow[]): Promise<number> {
-    const size = SIZE_CLASSES.find((s) => s >= rows.length);
-    if (size === undefined) return preparedCommand(this.dataSource, undefined, statement(rows.length, false), params(rows));
-    const copies = new Array<InboxRow>(size - rows.length).fill(rows[rows.length - 1]);
-    return preparedCommand(this.dataSource, `webhook_inbox_insert_${size}`, padded.get(size)!, params(rows.concat(copies)));
+    const { name, text, values } = sizedInsert(rows, 'plain');
+    return preparedCommand(this.dataSource, name, text, values);
   }
 
   /**
@@ -231,11 +236,8 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
     try {
       await runner.connect();
       await runner.startTransaction();
-      const size = SIZE_CLASSES.find((s) => s >= rows.length);
-      const all = size === undefined ? rows : rows.concat(new Array<(typeof rows)[number]>(size - rows.length).fill(rows[rows.length - 1]));
-      const text = size === undefined ? receiptStatement(rows.length) : receiptPadded.get(size)!;
-      const name = size === undefined ? undefined : `webhook_inbox_receipt_${size}`;
-      const inserted = await preparedQuery<{ id: string }>(runner, name, text, params(all));
+      const { name, text, values } = sizedInsert(rows, 'receipt');
+      const inserted = await preparedQuery<{ id: string }>(runner, name, text, values);
       const fresh = inserted.map((r) => taken.get(r.id)).filter((e): e is StripeEventEnvelope => !!e);
       const notes = await applier.apply(runner.manager, fresh.sort(inApplyOrder));
       const unsettled = fresh.filter((e) => !notes.has(e.id)).map((e) => e.id);
