@@ -76,6 +76,8 @@ async function run(mode: Mode) {
     LOG_LEVEL: 'error',
     WEBHOOK_WORKER_ENABLED: 'false',
     RECONCILE_INTERVAL_SECONDS: '0',
+    // The setup's creates would meet the per-key budget (100/s) and be answered 429: the apply path is measured.
+    RATE_LIMIT_PER_KEY_PER_SECOND: '1000000',
   });
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
@@ -83,7 +85,6 @@ async function run(mode: Mode) {
   await db.connect();
   const receiver = mode === 'delivered' ? await startReceiver() : undefined;
   try {
-    if (mode === 'without') await db.query(`CREATE RULE bench_no_outbox AS ON INSERT TO domain_events DO INSTEAD NOTHING`);
     const emulator = app.get(StripeContext).emulatorUrl!;
     const call = (method: string, path: string, payload?: object) =>
       app.inject({ method: method as 'POST', url: path, payload, headers: { authorization: `Bearer ${KEY}` } });
@@ -121,6 +122,9 @@ async function run(mode: Mode) {
       return BigInt(rows[0].position) >= BigInt(max);
     });
 
+    // After the setup: the API's one-statement create inserts its events in a data-modifying WITH, which a DO
+    // INSTEAD NOTHING rule refuses. The measured part (the worker's applies) inserts them plainly.
+    if (mode === 'without') await db.query(`CREATE RULE bench_no_outbox AS ON INSERT TO domain_events DO INSTEAD NOTHING`);
     const cpu0 = process.cpuUsage();
     const pg0 = await backendCpuMs(db);
     const t0 = performance.now();
@@ -136,7 +140,8 @@ async function run(mode: Mode) {
     const cpu = process.cpuUsage(cpu0);
     const pgMs = pgDelta(pg0, await backendCpuMs(db));
     const { rows } = await db.query(
-      `SELECT (SELECT count(*) FROM domain_events WHERE seq > $1)::int AS events, (SELECT count(*) FROM notification_attempts)::int AS posts`,
+      `SELECT (SELECT count(*) FROM domain_events WHERE seq > $1)::int AS events, (SELECT count(*) FROM notification_attempts)::int +
+              (SELECT count(*) FROM notification_deliveries WHERE delivered_attempt_id IS NOT NULL)::int AS posts`,
       [max],
     );
     return { mode, applied, events: rows[0].events, posts: rows[0].posts, appMs: (cpu.user + cpu.system) / 1000, pgMs, wallMs };
