@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { recordDomainEvents } from '../src/events/domain-event';
 import { OutboxHorizon } from '../src/events/outbox-horizon.service';
+import { deliveriesLog } from '../src/notifications/notification-endpoints.service';
 import { bootApp, OTHER_API_KEY, TestApp } from './utils/app';
 import { query } from './utils/database';
 import { Receiver, startReceiver, verify } from './utils/receiver';
@@ -294,6 +295,49 @@ describe('signed webhooks to notification endpoints', () => {
     ]);
     expect((await attempts(endpoint.id, other.id)).map((a) => [a.eventId, a.outcome])).toEqual([[other.id, 'delivered']]);
     expect(r.received.filter((x) => x.event.id === event.id)).toHaveLength(3);
+  });
+
+  it('the deliveries log reads both of its indexes newest first: no Sort and no Seq Scan, however many deliveries', async () => {
+    // A disabled endpoint (the worker leaves it alone) with 20,000 delivered events and a failed attempt for every tenth.
+    const [{ id: endpointId }] = await query<{ id: string }>(
+      t.db.url,
+      `INSERT INTO notification_endpoints (url, events, secret, enabled) VALUES ('http://127.0.0.1:9/hooks', '{*}', 'whsec_x', false) RETURNING id`,
+    );
+    await query(
+      t.db.url,
+      `INSERT INTO notification_deliveries (endpoint_id, event_seq, event_id, object_key, status, attempts, delivered_at,
+                                            delivered_attempt_id, delivered_status_code, delivered_duration_ms)
+       SELECT $1, -g, 'evt_log_' || g, 'customer:c' || (g % 100), 'delivered', 1, now(), nextval('notification_attempts_id_seq'), 200, 3
+         FROM generate_series(1, 20000) AS g`,
+      [endpointId],
+    );
+    await query(
+      t.db.url,
+      `INSERT INTO notification_attempts (endpoint_id, event_seq, event_id, attempt, outcome, status_code, duration_ms)
+       SELECT endpoint_id, event_seq, event_id, 1, 'retry_scheduled', 500, 3 FROM notification_deliveries
+        WHERE endpoint_id = $1 AND event_seq % 10 = 0 ORDER BY event_seq`,
+      [endpointId],
+    );
+    await query(t.db.url, 'ANALYZE notification_deliveries');
+    await query(t.db.url, 'ANALYZE notification_attempts');
+    for (const log of [deliveriesLog(endpointId, 21), deliveriesLog(endpointId, 21, undefined, '1000000')]) {
+      const [{ 'QUERY PLAN': plan }] = await query<{ 'QUERY PLAN': unknown }>(t.db.url, `EXPLAIN (FORMAT JSON) ${log.sql}`, log.params);
+      const nodes: Array<Record<string, unknown>> = [];
+      const walk = (node: Record<string, unknown>) => {
+        nodes.push(node);
+        for (const child of (node.Plans as Array<Record<string, unknown>> | undefined) ?? []) walk(child);
+      };
+      walk((plan as Array<{ Plan: Record<string, unknown> }>)[0].Plan);
+      expect(nodes.filter((n) => String(n['Node Type']).includes('Sort'))).toEqual([]);
+      expect(nodes.filter((n) => n['Node Type'] === 'Seq Scan')).toEqual([]);
+    }
+    const page = (await t.request({ url: `/v1/notification-endpoints/${endpointId}/deliveries`, query: { limit: '3' } })).json();
+    expect(page.data.map((a: { eventId: string; outcome: string }) => [a.eventId, a.outcome])).toEqual([
+      ['evt_log_10', 'retry_scheduled'], // the failures were written last
+      ['evt_log_20', 'retry_scheduled'],
+      ['evt_log_30', 'retry_scheduled'],
+    ]);
+    await query(t.db.url, `DELETE FROM notification_endpoints WHERE id = $1`, [endpointId]);
   });
 
   it('a redirect is a failed attempt and its target is never contacted; a closed port is a failed attempt naming ECONNREFUSED', async () => {

@@ -106,32 +106,11 @@ export class NotificationEndpointsService {
     return this.get(id);
   }
 
-  /**
-   * Every attempt, newest first: failures are attempts rows, and a success is kept on its delivery row (migration
-   * 1797700000000) with an id from the same sequence, so one order and one cursor cover both. Each side is read
-   * newest first through its own index and limited before the two are merged (a plain UNION ALL of the two was
-   * sorted whole: 80 ms at 200,000 deliveries, against 0.2 ms).
-   */
+  /** Every attempt, newest first (see deliveriesLog). */
   async attempts(id: string, query: ListDeliveryAttemptsQuery): Promise<Page<DeliveryAttemptResponse>> {
     await this.get(id);
-    const params: unknown[] = [id, query.limit + 1];
-    // The same parameters serve both sides; only the id column's name differs.
-    const event = query.eventId ? `$${params.push(query.eventId)}` : undefined;
-    const before = query.startingAfter ? `$${params.push(query.startingAfter)}` : undefined;
-    const filters = (idColumn: string) =>
-      (event ? ` AND event_seq = (SELECT seq FROM domain_events WHERE id = ${event})` : '') +
-      (before ? ` AND ${idColumn} < ${before}` : '');
-    const rows: AttemptRow[] = await this.endpoints.query(
-      `SELECT * FROM (
-         (SELECT id, event_seq, event_id, attempt, outcome, status_code, duration_ms, error, next_retry_at, created_at
-            FROM notification_attempts WHERE endpoint_id = $1${filters('id')} ORDER BY id DESC LIMIT $2)
-         UNION ALL
-         (SELECT delivered_attempt_id, event_seq, event_id, attempts, 'delivered', delivered_status_code, delivered_duration_ms, NULL, NULL, delivered_at
-            FROM notification_deliveries WHERE endpoint_id = $1 AND delivered_attempt_id IS NOT NULL${filters('delivered_attempt_id')}
-           ORDER BY delivered_attempt_id DESC LIMIT $2)
-       ) a ORDER BY id DESC LIMIT $2`,
-      params,
-    );
+    const log = deliveriesLog(id, query.limit + 1, query.eventId, query.startingAfter);
+    const rows: AttemptRow[] = await this.endpoints.query(log.sql, log.params);
     const hasMore = rows.length > query.limit;
     const data = rows.slice(0, query.limit).map<DeliveryAttemptResponse>((r) => ({
       id: String(r.id),
@@ -186,6 +165,35 @@ export class NotificationEndpointsService {
     this.worker.nudge();
     return { endpointId: id, eventId, status: 'pending' };
   }
+}
+
+/**
+ * An endpoint's attempts, newest first: failures are attempts rows, and a success is kept on its delivery row
+ * (migration 1797700000000) with an id from the same sequence, so one order and one cursor cover both. Each side
+ * is read newest first through its own index and limited before the two are merged: a plain UNION ALL of the two
+ * got no Merge Append plan and sorted every delivery of the endpoint (80 ms at 200,000 deliveries, against 0.2 ms).
+ */
+export function deliveriesLog(
+  endpointId: string,
+  limit: number,
+  eventId?: string,
+  startingAfter?: string,
+): { sql: string; params: unknown[] } {
+  const params: unknown[] = [endpointId, limit];
+  // The same parameters serve both sides; only the id column's name differs.
+  const event = eventId ? `$${params.push(eventId)}` : undefined;
+  const before = startingAfter ? `$${params.push(startingAfter)}` : undefined;
+  const filters = (idColumn: string) =>
+    (event ? ` AND event_seq = (SELECT seq FROM domain_events WHERE id = ${event})` : '') + (before ? ` AND ${idColumn} < ${before}` : '');
+  const sql = `SELECT * FROM (
+      (SELECT id, event_seq, event_id, attempt, outcome, status_code, duration_ms, error, next_retry_at, created_at
+         FROM notification_attempts WHERE endpoint_id = $1${filters('id')} ORDER BY id DESC LIMIT $2)
+      UNION ALL
+      (SELECT delivered_attempt_id, event_seq, event_id, attempts, 'delivered', delivered_status_code, delivered_duration_ms, NULL, NULL, delivered_at
+         FROM notification_deliveries WHERE endpoint_id = $1 AND delivered_attempt_id IS NOT NULL${filters('delivered_attempt_id')}
+        ORDER BY delivered_attempt_id DESC LIMIT $2)
+    ) a ORDER BY id DESC LIMIT $2`;
+  return { sql, params };
 }
 
 /** `*` alone stands for everything; otherwise the listed types. */
