@@ -103,6 +103,20 @@ describe('domain events are written with the change they describe', () => {
     expect(events.map((e) => e.type)).toEqual(['payment.created', 'payment.requires_action']);
     for (const e of events) expect(e.payload.data.object).toEqual(read.json());
     expect(events[1].payload.previous).toBeNull();
+
+    // The same mechanism creates customers.
+    const customer = { email: 'one-statement@example.com', name: 'One Statement', metadata: { tier: 'gold', a: '1' } };
+    const created = await t.request({
+      method: 'POST',
+      url: '/v1/customers',
+      payload: customer,
+      headers: { 'idempotency-key': `${headers['idempotency-key']}-c` },
+    });
+    expect(created.statusCode).toBe(201);
+    const readCustomer = await t.request({ url: `/v1/customers/${created.json().id}` });
+    expect(readCustomer.body).toBe(created.body);
+    const customerEvents = await domainEvents(created.json().id);
+    expect(customerEvents.map((e) => [e.type, e.payload.data.object])).toEqual([['customer.created', readCustomer.json()]]);
   });
 
   it('duplicate and out-of-order deliveries, two instances and ?sync=true racing a webhook: one payment.succeeded', async () => {

@@ -44,7 +44,9 @@ export class CustomersService {
       },
       { idempotencyKey: `customers.create:${id}` },
     );
-    const created = await this.mirror.create(id, customer, {}, { onWritten: (m, c) => completeOperationIn(m, toCustomerResponse(c)) });
+    const created =
+      (await this.mirror.createInOneStatement(id, customer, {})) ??
+      (await this.mirror.create(id, customer, {}, { onWritten: (m, c) => completeOperationIn(m, toCustomerResponse(c)) }));
     return created ?? this.get(id);
   }
 

@@ -19,7 +19,6 @@ import { paymentMirror } from './payment.mirror';
 import { StripeMirror } from '../common/mirror/stripe-mirror';
 import { stripeAnswerTime } from './stripe-freshness';
 import { withLocalId } from './stripe-metadata';
-import { writeNewPayment } from './new-payment-write';
 
 @Injectable()
 export class PaymentsService {
@@ -70,7 +69,7 @@ export class PaymentsService {
       );
       const answeredAt = stripeAnswerTime(intent);
       return (
-        (await writeNewPayment(this.payments.manager.connection, id, customer?.id ?? null, intent, answeredAt)) ??
+        (await this.mirror.createInOneStatement(id, intent, { customer_id: customer?.id ?? null }, answeredAt)) ??
         (await this.upsert(id, customer?.id ?? null, intent, answeredAt, null))
       );
     } catch (error) {

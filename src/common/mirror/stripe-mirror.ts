@@ -8,6 +8,7 @@ import { localIdOf } from '../../payments/stripe-metadata';
 import type { ApplyOptions, ApplyResult } from '../stripe-sync';
 import type { MirrorDeclaration } from './mirror-declaration';
 import { mirrorHooks } from './mirror-hooks';
+import { createInOneStatement } from './one-statement-create';
 import { storableText } from './mirror-text';
 import { transactionWithRetry } from '../database/transaction-retry';
 
@@ -126,6 +127,14 @@ export class StripeMirror<O, E extends ObjectLiteral> {
     await recordDomainEvents(m, events);
     for (const w of writes) await mirrorHooks.beforeCommit?.(decl.table, w.stripeId);
     return results;
+  }
+
+  /**
+   * The API path's create in one statement (row, events, idempotency completion; see createInOneStatement).
+   * undefined: the row exists already, and the answer is for create() or apply() to write.
+   */
+  createInOneStatement(id: string, object: O, extra: Raw, answeredAt?: number): Promise<E | undefined> {
+    return createInOneStatement(this.root.connection, this.decl, id, object, extra, answeredAt);
   }
 
   /**
