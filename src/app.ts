@@ -11,7 +11,7 @@ import rateLimit from '@fastify/rate-limit';
 import { ApiKeyAuth, registerApiKeyAuth } from './common/auth/api-key-auth';
 import { RateLimits } from './common/auth/rate-limits';
 import { SnapshotLocalStore } from './common/auth/snapshot-store';
-import { clientErrorHandler, frameworkErrors } from './common/http/framework-errors';
+import { clientErrorHandler, frameworkErrorsWith } from './common/http/framework-errors';
 import { registerInputChecks } from './common/http/input-checks';
 import { registerNoStore, registerSecurityHeaders } from './common/http/security-headers';
 import { ClosingAwareFastifyAdapter, refuseWhileClosing } from './common/lifecycle/closing-adapter';
@@ -36,6 +36,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const logger =
     options.logger ??
     createLogger({ level: config.app.logLevel, secrets: config.app.apiKeys.map((k) => k.key).concat(config.stripe.webhookSecrets) });
+  // Filled by registerSecurityHeaders once the app is built (the CSP names the emulator's URL).
+  const securityHeaders: Record<string, string> = {};
   const adapter = new ClosingAwareFastifyAdapter({
     loggerInstance: logger,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
@@ -53,8 +55,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // Closing is answered by refuseWhileClosing (problem+json, from the first moment of app.close()).
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    // Errors raised before any hook runs (router, HTTP parser) are problem+json too.
-    frameworkErrors,
+    // Errors raised before any hook runs (router, HTTP parser) are problem+json too, with the security headers.
+    frameworkErrors: frameworkErrorsWith(securityHeaders),
     clientErrorHandler,
   });
   const fastify = adapter.getInstance();
@@ -76,7 +78,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   // Counting only (createRateLimit): which requests count is decided by the API-key hook and the webhook guard.
   await app.register(rateLimit, { global: false, store: SnapshotLocalStore });
-  registerSecurityHeaders(app, app.get(StripeContext).emulatorUrl);
+  Object.assign(securityHeaders, registerSecurityHeaders(app, app.get(StripeContext).emulatorUrl));
   registerApiKeyAuth(fastify, app.get(ApiKeyAuth), app.get(RateLimits));
   useJsonBodyParser(app, BODY_LIMIT);
   if (config.app.docsEnabled) setupSwagger(app);

@@ -27,6 +27,18 @@ describe('every error is problem+json', () => {
     expectProblem(res, 414);
   });
 
+  it("the router's own errors carry the headers every other answer has (security headers, request id)", async () => {
+    const normal = await t.request({ url: '/v1/payments/00000000-0000-4000-8000-000000000000' });
+    expect(normal.statusCode).toBe(404);
+    for (const url of ['/v1/payments/%E0%A4%A', `/v1/payments/${'a'.repeat(2000)}`]) {
+      const res = await t.request({ url, headers: { 'x-request-id': 'router-error-1' } });
+      for (const name of ['x-content-type-options', 'content-security-policy', 'x-frame-options', 'referrer-policy'])
+        expect([name, res.headers[name]]).toEqual([name, normal.headers[name]]);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-request-id']).toBe('router-error-1');
+    }
+  });
+
   it('a 2 MiB /v1 body -> 413', async () => {
     const res = await t.request({
       method: 'POST',

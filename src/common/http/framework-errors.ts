@@ -10,10 +10,14 @@ const logger = new Logger('HTTP');
 /**
  * Fastify's router answers a malformed URL (FST_ERR_BAD_URL, 400) and an over-long path parameter
  * (FST_ERR_MAX_PARAM_LENGTH, 414) before any hook or Nest filter runs, in plain JSON; this renders them
- * as problem+json like every other error.
+ * as problem+json like every other error, with the headers the onRequest hooks would have set: the request
+ * id and `securityHeaders` (filled once the app knows them, see registerSecurityHeaders).
  */
-export function frameworkErrors(error: Error, request: FastifyRequest, reply: FastifyReply): void {
-  sendProblem(error, request, reply, logger);
+export function frameworkErrorsWith(securityHeaders: Readonly<Record<string, string>>) {
+  return (error: Error, request: FastifyRequest, reply: FastifyReply): void => {
+    void reply.headers(securityHeaders).header('x-request-id', request.id);
+    sendProblem(error, request, reply, logger);
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 
 /**
- * helmet's headers on every answer (nosniff, frame and referrer policies, no X-Powered-By, ...),
+ * helmet's headers on every answer (returned too, for the answers given before any hook runs: nosniff, frame and referrer policies, no X-Powered-By, ...),
  * with a Content-Security-Policy that the two pages we serve work under:
  * - Swagger UI (/docs): its own scripts and styles from 'self', plus the inline styles it sets and data: images;
  * - the checkout page (/checkout): in the sandbox the browser talks to the Stripe emulator's URL itself
@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
  *   documented CSP). upgrade-insecure-requests is off: an instance reached over plain HTTP inside a network
  *   would otherwise have its own pages' requests rewritten to https.
  */
-export function registerSecurityHeaders(app: NestFastifyApplication, stripeApiUrl: string | undefined): void {
+export function registerSecurityHeaders(app: NestFastifyApplication, stripeApiUrl: string | undefined): Record<string, string> {
   const stripeApiOrigin = stripeApiUrl ? [new URL(stripeApiUrl).origin] : [];
   // helmet itself, built once: @fastify/helmet called helmet(options) on every request, re-parsing these
   // directives each time (about 4% of the webhook route's CPU in a profile of bench:webhooks:e2e).
@@ -43,6 +43,7 @@ export function registerSecurityHeaders(app: NestFastifyApplication, stripeApiUr
       void reply.headers(headers);
       done();
     });
+  return headers;
 }
 
 /**
