@@ -4,8 +4,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 
 /**
- * helmet's headers on every answer (returned too, for the answers given before any hook runs: nosniff, frame and referrer policies, no X-Powered-By, ...),
- * with a Content-Security-Policy that the two pages we serve work under:
+ * helmet's headers on every answer (nosniff, frame and referrer policies, no X-Powered-By, ...), returned too
+ * for the answers given before any hook runs (frameworkErrorsWith), with a Content-Security-Policy that the two pages we serve work under:
  * - Swagger UI (/docs): its own scripts and styles from 'self', plus the inline styles it sets and data: images;
  * - the checkout page (/checkout): in the sandbox the browser talks to the Stripe emulator's URL itself
  *   (`stripeApiUrl`, so connect-src allows its origin); with real keys it loads Stripe.js from js.stripe.com,

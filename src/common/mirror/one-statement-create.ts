@@ -7,7 +7,7 @@ import { stripeAnswerTime } from '../../payments/stripe-freshness';
 import { retryWhenVictim } from '../database/transaction-retry';
 import { operationContext, responseText } from '../idempotency/operation-context';
 import type { MirrorDeclaration } from './mirror-declaration';
-import { storableText } from './mirror-text';
+import { changeEvents, columnValues, insertState } from './mirror-rows';
 
 type Raw = Record<string, unknown>;
 
@@ -60,8 +60,7 @@ export async function createInOneStatement<O, E extends ObjectLiteral>(
   answeredAt = stripeAnswerTime(object),
 ): Promise<E | undefined> {
   const jsonColumns = decl.jsonColumns ?? [];
-  const state: Raw = { ...extra, ...storableText(decl.state(object)) };
-  for (const col of decl.keepWhenSet ?? []) if (col in extra) state[col] = extra[col];
+  const state = insertState(decl, object, extra);
   for (const col of jsonColumns) if (col in state) state[col] = jsonbOrdered(state[col]);
   const now = new Date();
   const repository = db.getRepository(decl.entity);
@@ -73,23 +72,15 @@ export async function createInOneStatement<O, E extends ObjectLiteral>(
   Object.assign(row, state, { id, stripe_event_created: null, stripe_synced_at: answeredAt, created_at: now, updated_at: now });
   const entity = entityFromRow(repository, row);
   const response = decl.response(entity);
-  const events = toDomainEvents(
-    decl
-      .events(null, entity)
-      .map((spec) => ({ type: spec.type, objectType: decl.objectType, objectId: id, object: response, previous: spec.previous })),
-    now,
-  );
+  const events = toDomainEvents(changeEvents(decl, null, entity, response), now);
   const operation = operationContext.getStore();
   const completes = operation && !operation.completed ? operation : undefined;
   const columns = Object.keys(state);
   const { name, text } = statementFor(decl.table, decl.objectType, columns, jsonColumns);
-  const values = columns.map((col) =>
-    jsonColumns.includes(col) && state[col] !== null && state[col] !== undefined ? JSON.stringify(state[col]) : (state[col] ?? null),
-  );
   const written = await retryWhenVictim(() =>
     preparedQuery(db, name, text, [
       id,
-      ...values,
+      ...columnValues(decl, state),
       answeredAt,
       now,
       JSON.stringify(events),

@@ -8,6 +8,7 @@ import { localIdOf } from '../../payments/stripe-metadata';
 import type { ApplyOptions, ApplyResult } from '../stripe-sync';
 import type { MirrorDeclaration } from './mirror-declaration';
 import { mirrorHooks } from './mirror-hooks';
+import { changeEvents, columnValues, insertState } from './mirror-rows';
 import { createInOneStatement } from './one-statement-create';
 import { storableText } from './mirror-text';
 import { transactionWithRetry } from '../database/transaction-retry';
@@ -117,11 +118,7 @@ export class StripeMirror<O, E extends ObjectLiteral> {
     const after = new Map(written.map((r) => [r.id as string, r]));
     const events: NewDomainEvent[] = [];
     for (const w of writes) {
-      const previous = this.hydrate(m, w.row);
-      const next = this.hydrate(m, after.get(w.row.id as string)!);
-      const object = this.decl.response(next);
-      for (const spec of decl.events(previous, next))
-        events.push({ type: spec.type, objectType: decl.objectType, objectId: next.id as string, object, previous: spec.previous });
+      events.push(...changeEvents(decl, this.hydrate(m, w.row), this.hydrate(m, after.get(w.row.id as string)!)));
       results[w.index] = 'applied';
     }
     await recordDomainEvents(m, events);
@@ -243,7 +240,7 @@ export class StripeMirror<O, E extends ObjectLiteral> {
          stripe_event_created = greatest(stripe_event_created, $${n + 2}::bigint),
          stripe_synced_at = greatest(stripe_synced_at, $${n + 3}::bigint), updated_at = now()
        WHERE id = $1 RETURNING *`,
-      [row.id, ...this.values(state), ev, answeredAt],
+      [row.id, ...columnValues(decl, state), ev, answeredAt],
     );
     const next = this.hydrate(m, written[0]);
     await this.finish(m, previous, next, stripeId, opts);
@@ -252,8 +249,7 @@ export class StripeMirror<O, E extends ObjectLiteral> {
 
   /** INSERT under our id; undefined when a row with this id or Stripe id exists already. */
   private async insertIn(m: EntityManager, id: string, object: O, extra: Raw, opts: MirrorWriteOptions<E>): Promise<E | undefined> {
-    const state = { ...extra, ...storableText(this.decl.state(object)) };
-    for (const col of this.decl.keepWhenSet ?? []) if (col in extra) state[col] = extra[col];
+    const state = insertState(this.decl, object, extra);
     const columns = Object.keys(state);
     const placeholders = columns.map((col, i) => `$${i + 2}${this.decl.jsonColumns?.includes(col) ? '::jsonb' : ''}`);
     const ev = opts.eventCreated ?? null;
@@ -262,7 +258,7 @@ export class StripeMirror<O, E extends ObjectLiteral> {
     const rows: Raw[] = await m.query(
       `INSERT INTO ${this.decl.table} (id, ${columns.join(', ')}, stripe_event_created, stripe_synced_at)
        VALUES ($1, ${placeholders.join(', ')}, $${n + 2}, $${n + 3}) ON CONFLICT DO NOTHING RETURNING *`,
-      [id, ...this.values(state), ev, answeredAt],
+      [id, ...columnValues(this.decl, state), ev, answeredAt],
     );
     if (!rows.length) return undefined;
     let next = this.hydrate(m, rows[0]);
@@ -278,14 +274,7 @@ export class StripeMirror<O, E extends ObjectLiteral> {
 
   /** Domain events of the change and the caller's follow-up, in the transaction that made the change. */
   private async finish(m: EntityManager, previous: E | null, next: E, stripeId: string, opts: MirrorWriteOptions<E>): Promise<void> {
-    const specs = this.decl.events(previous, next);
-    if (specs.length) {
-      const object = this.decl.response(next);
-      await recordDomainEvents(
-        m,
-        specs.map((s) => ({ type: s.type, objectType: this.decl.objectType, objectId: next.id as string, object, previous: s.previous })),
-      );
-    }
+    await recordDomainEvents(m, changeEvents(this.decl, previous, next));
     await opts.onWritten?.(m, next);
     await mirrorHooks.beforeCommit?.(this.decl.table, stripeId);
   }
@@ -326,12 +315,6 @@ export class StripeMirror<O, E extends ObjectLiteral> {
       if (kept !== null && kept !== undefined && this.decl.keepWhenSet?.includes(col)) return false;
       return comparable(kept) !== comparable(value);
     });
-  }
-
-  private values(state: Raw): unknown[] {
-    return Object.entries(state).map(([col, v]) =>
-      this.decl.jsonColumns?.includes(col) && v !== null && v !== undefined ? JSON.stringify(v) : (v ?? null),
-    );
   }
 
   private hydrate(m: EntityManager, row: Raw): E {
