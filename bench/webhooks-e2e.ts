@@ -7,6 +7,9 @@
  *   naive    verify, then the payment's guarded UPDATE in the request, one commit per event (bench/webhooks-naive.ts)
  *   service  this service: verify, group-committed inbox INSERT, answer; the worker applies the inbox in batches
  *            (the mirror's lock-then-decide UPDATE and the domain event in the outbox, in one transaction)
+ *   floor    (closed loop only) the naive route with no database work: verify and answer. Its acknowledged
+ *            events/s bound every design's applied events/s on this machine, so the run says whether receiving
+ *            alone rules the 2x target out.
  * Sections:
  *   closed   BENCH_CONNECTIONS (50) connections for BENCH_SECONDS (10) per round, BENCH_ROUNDS (3) rounds; then the
  *            service's backlog is drained. Applied events/s = applied / (load + drain time).
@@ -16,7 +19,9 @@
  *            with domain_events INSERTs turned into no-ops (a rule): the outbox's share of the apply cost.
  *   outbox   #12's clause: the closed loop (HTTP receiving on) with the outbox off (the same rule), written, and
  *            written AND delivered to one local receiver (a registered notification endpoint); CPU per applied
- *            event counted until the run's deliveries are all recorded. Target: delivered / off <= 1.25x.
+ *            event counted until the run's deliveries are all recorded. Target: delivered / off <= 1.25x. Plus the
+ *            floor of any delivery design: written, and each event POSTed once by bench/outbox-floor-sender.ts
+ *            (another process, its CPU added) with no delivery rows at all.
  * CPU: the design's process (node) and the PostgreSQL backends of the bench's database (/proc; the server runs on
  * this machine and may be shared), per applied event.
  * Ack->applied: processed_at - received_at of the inbox rows (both stamped by PostgreSQL's clock).
@@ -50,7 +55,8 @@ import {
   SECRET,
   BENCH_API_KEY,
 } from './bench-utils';
-import { startNaiveApplier } from './webhooks-naive';
+import { FloorSender } from './outbox-floor-sender';
+import { startFloorReceiver, startNaiveApplier } from './webhooks-naive';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 8);
@@ -65,7 +71,7 @@ const ROUND_CAP = Number(process.env.BENCH_ROUND_CAP ?? 8_000 * SECONDS);
 /** BENCH_STATEMENTS=1: after each measured run, the service's PostgreSQL statements per applied event, by text. */
 const STATEMENTS = !!process.env.BENCH_STATEMENTS;
 
-type Role = 'naive' | 'service' | 'worker';
+type Role = 'naive' | 'floor' | 'service' | 'worker' | 'sender';
 const body = eventTemplate();
 const localIdOf = (k: number) => `00000000-0000-4000-8000-${k.toString(16).padStart(12, '0')}`;
 const eventIdOf = (tag: string, k: number) => `evt_${tag}_${k.toString(36)}`;
@@ -79,8 +85,10 @@ async function serve(role: Role, databaseUrl: string) {
     if (m === 'statements') process.send!({ statements: [...(statements ?? [])] });
     if (m === 'statements:reset') statements?.clear();
   });
-  if (role === 'naive') {
-    const app = await startNaiveApplier({ databaseUrl, secret: SECRET, poolSize: POOL });
+  if (role === 'sender') return serveFloorSender(databaseUrl);
+  if (role === 'naive' || role === 'floor') {
+    const start = role === 'naive' ? startNaiveApplier : startFloorReceiver;
+    const app = await start({ databaseUrl, secret: SECRET, poolSize: POOL });
     await app.listen(0, '127.0.0.1');
     return listening(role, (app.getHttpServer().address() as { port: number }).port, () => app.close());
   }
@@ -104,6 +112,22 @@ async function serve(role: Role, databaseUrl: string) {
   listening(role, (app.getHttpServer().address() as { port: number }).port, () => app.close());
 }
 
+/** #12's floor sender in its own process (its CPU is counted with the service's): start, count, stop. */
+function serveFloorSender(databaseUrl: string) {
+  let sender: FloorSender | undefined;
+  process.on('message', (m: { floor?: 'start' | 'count' | 'stop'; url?: string }) => {
+    if (m.floor === 'start')
+      void (async () => {
+        sender ??= await FloorSender.connect(databaseUrl, FLOOR_SECRET);
+        await sender.start(m.url!);
+        process.send!({ floorStarted: true });
+      })();
+    if (m.floor === 'count') process.send!({ floorCount: sender?.count() ?? 0 });
+    if (m.floor === 'stop') void sender?.stop().then((n) => process.send!({ floorStopped: n }));
+  });
+  listening('sender', 0, async () => sender?.close());
+}
+
 function listening(role: Role, port: number, close: () => Promise<void>) {
   process.send!({ port });
   process.on('message', (m) => {
@@ -125,7 +149,7 @@ function startChild(role: Role, databaseUrl: string) {
   return forkServer(__filename, role, databaseUrl);
 }
 
-function ask<T>(child: ChildProcess, message: string, key: string): Promise<T> {
+function ask<T>(child: ChildProcess, message: string | object, key: string): Promise<T> {
   return new Promise((resolve) => {
     const on = (m: Record<string, unknown>) => {
       if (!(key in m)) return;
@@ -293,7 +317,8 @@ async function measure(
   const nodeMs = (await cpuOf(c.child)) - node0;
   const pgMs = await bench.pgCpu.stop();
   if (profile) c.child.send('profile');
-  const applied = await bench.succeeded(first, first + run.sent - 1);
+  // The floor applies nothing: what it acknowledged is its ceiling.
+  const applied = design === 'floor' ? run.acked : await bench.succeeded(first, first + run.sent - 1);
   const lag = design === 'service' ? await bench.lag(tag) : { p50: 0, p99: 0 };
   if (STATEMENTS) await reportStatements(bench, c, label, applied);
   return {
@@ -469,6 +494,46 @@ function workerAloneDelivered(bench: Bench, worker: Child, count: number, label:
   return withReceiver(bench, worker, label, (delivered) => workerAlone(bench, worker, count, label, false, delivered));
 }
 
+const FLOOR_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+
+/**
+ * #12's floor: the run with the outbox written, and each event POSTed once by the floor sender (a second process,
+ * bench/outbox-floor-sender.ts) to a local receiver, with no delivery rows at all. Its CPU is added to the row's
+ * node CPU; its PostgreSQL backend is one of the bench database's, so it is counted already.
+ */
+async function withFloorSender(
+  sender: Child,
+  label: string,
+  run: (sent: (applied: number) => Promise<void>) => Promise<Row>,
+): Promise<Row> {
+  let received = 0;
+  const receiver = createServer((req, res) => {
+    req.resume().on('end', () => {
+      received++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const t0 = Date.now();
+  try {
+    await ask(sender.child, { floor: 'start', url }, 'floorStarted');
+    const cpu0 = await cpuOf(sender.child);
+    const row = await run(async (applied) => {
+      while ((await ask<number>(sender.child, { floor: 'count' }, 'floorCount')) < applied) {
+        if (Date.now() - t0 > 300_000) throw new Error('the floor sender did not finish');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    });
+    const senderMs = (await cpuOf(sender.child)) - cpu0;
+    await ask(sender.child, { floor: 'stop' }, 'floorStopped');
+    process.stdout.write(`  ${label}: ${received} POSTs received in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    return { ...row, nodeUs: row.nodeUs + (senderMs * 1000) / Math.max(1, row.applied) };
+  } finally {
+    await new Promise((r) => receiver.close(r));
+  }
+}
+
 const noOutbox = {
   on: (db: Client) => db.query(`CREATE RULE bench_no_outbox AS ON INSERT TO domain_events DO INSTEAD NOTHING`),
   off: (db: Client) => db.query(`DROP RULE bench_no_outbox ON domain_events`),
@@ -488,6 +553,7 @@ async function main() {
     await ds.initialize();
     await ds.destroy();
     const db = new Client({ connectionString: database.url });
+    db.on('error', () => undefined); // the cleanup drops the database under it when a run failed: report that failure
     await db.connect();
     const bench = new Bench(db);
     log(
@@ -499,12 +565,17 @@ async function main() {
     const verdicts: string[] = [];
 
     if (SECTIONS.includes('closed') || SECTIONS.includes('open')) {
-      const children = { naive: await startChild('naive', database.url), service: await startChild('service', database.url) };
+      const children = {
+        naive: await startChild('naive', database.url),
+        service: await startChild('service', database.url),
+        floor: await startChild('floor', database.url),
+      };
       try {
-        for (const role of ['naive', 'service'] as const) await measure(bench, children[role], role, 'warm-up', 'warm-up', 2, 5_000);
+        for (const role of ['naive', 'service', 'floor'] as const)
+          await measure(bench, children[role], role, 'warm-up', 'warm-up', 2, 5_000);
         if (SECTIONS.includes('closed')) {
           for (let round = 1; round <= ROUNDS; round++)
-            for (const role of ['naive', 'service'] as const) {
+            for (const role of ['naive', 'service', 'floor'] as const) {
               process.stdout.write(`closed round ${round}/${ROUNDS} ${role}...\n`);
               const r = await measure(
                 bench,
@@ -525,6 +596,11 @@ async function main() {
           verdicts.push(
             `closed loop: applied events/s service/naive = ${ratio.toFixed(2)}x (target >= 2x: ${ratio >= 2 ? 'MET' : 'NOT MET'}); ` +
               `PostgreSQL CPU per applied event service/naive = ${pgRatio.toFixed(2)}x (target <= 0.5x: ${pgRatio <= 0.5 ? 'MET' : 'NOT MET'}) (medians of rounds)`,
+          );
+          const ceiling = median(closed('floor').map((r) => r.ackedPerS)) / median(closed('naive').map((r) => r.appliedPerS));
+          verdicts.push(
+            `closed loop floor: the route that only verifies and answers (no database) acknowledged ${ceiling.toFixed(2)}x the naive design's applied events/s; ` +
+              `no design that receives and verifies over HTTP applies faster, so receiving ${ceiling >= 2 ? 'does not rule out' : 'alone rules out'} the 2x target (medians of rounds)`,
           );
         }
         if (SECTIONS.includes('open')) {
@@ -575,12 +651,13 @@ async function main() {
 
     if (SECTIONS.includes('outbox')) {
       const service = await startChild('service', database.url);
+      const sender = await startChild('sender', database.url);
       try {
         // A whole round's length with deliveries, so every path (apply, outbox, delivery) is warm in the first run.
         await withReceiver(bench, service, 'warm-up', (delivered) =>
           measure(bench, service, 'service', 'warm-up', 'warm-up', SECONDS, ROUND_CAP, undefined, false, delivered),
         );
-        const runs: Record<'off' | 'written' | 'delivered', Row[]> = { off: [], written: [], delivered: [] };
+        const runs: Record<'off' | 'written' | 'delivered' | 'floor', Row[]> = { off: [], written: [], delivered: [], floor: [] };
         for (let round = 1; round <= ROUNDS; round++) {
           process.stdout.write(`outbox round ${round}/${ROUNDS}...\n`);
           const run = {
@@ -604,20 +681,30 @@ async function main() {
                 ),
               );
             },
+            floor: async () => {
+              const label = `${round}: outbox written + POSTed by the floor sender (no delivery rows)`;
+              runs.floor.push(
+                await withFloorSender(sender, label, (sent) =>
+                  measure(bench, service, 'service', 'outbox', label, SECONDS, ROUND_CAP, undefined, false, sent),
+                ),
+              );
+            },
           };
           // Each round in another order, so no design always runs first (after the warm-up's deliveries).
-          const order = (['off', 'written', 'delivered'] as const).map((_, i, all) => all[(i + round - 1) % all.length]);
+          const order = (['off', 'written', 'delivered', 'floor'] as const).map((_, i, all) => all[(i + round - 1) % all.length]);
           for (const design of order) await run[design]();
         }
-        rows.push(...runs.off, ...runs.written, ...runs.delivered);
+        rows.push(...runs.off, ...runs.written, ...runs.delivered, ...runs.floor);
         const per = (rs: Row[]) => median(rs.map((r) => r.nodeUs + r.pgUs));
         const ratio = (rs: Row[]) => per(rs) / per(runs.off);
         verdicts.push(
           `outbox (closed loop, HTTP receiving on): CPU per applied event (node + PostgreSQL) written / off = ${ratio(runs.written).toFixed(2)}x; ` +
             `written and delivered to one receiver / off = ${ratio(runs.delivered).toFixed(2)}x (target <= 1.25x: ${ratio(runs.delivered) <= 1.25 ? 'MET' : 'NOT MET'}) (medians of rounds)`,
+          `outbox floor: written and POSTed once per event with no delivery bookkeeping (bench/outbox-floor-sender.ts) / off = ${ratio(runs.floor).toFixed(2)}x: ` +
+            `a durable delivery costs at least this, so 1.25x is ${ratio(runs.floor) <= 1.25 ? 'not ruled out' : 'out of reach of any design that POSTs each event once'} (medians of rounds)`,
         );
       } finally {
-        await stopChild(service.child);
+        await Promise.all([stopChild(service.child), stopChild(sender.child)]);
       }
     }
 

@@ -50,6 +50,15 @@ export function startNaiveApplier(options: NaiveOptions): Promise<NestFastifyApp
   );
 }
 
+/**
+ * The floor of every design (#16): the same route verifying the signature and answering, with no database
+ * work at all. Whatever a design does with an event, it receives and verifies it first, so its applied
+ * events/s can never exceed this route's acknowledged events/s in the same run.
+ */
+export function startFloorReceiver(options: NaiveOptions): Promise<NestFastifyApplication> {
+  return naiveApp(options, () => Promise.resolve());
+}
+
 async function naiveApp(
   options: NaiveOptions,
   handle: (dataSource: DataSource, event: EventBody, raw: Buffer) => Promise<unknown>,
