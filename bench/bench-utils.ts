@@ -137,12 +137,18 @@ export async function prepareDatabase(prefix = 'bench_webhooks'): Promise<{ url:
   }
 }
 
-export function cpuOf(child: ChildProcess): Promise<number> {
+export async function cpuOf(child: ChildProcess): Promise<number> {
+  const { user, system } = await cpuPartsOf(child);
+  return user + system;
+}
+
+/** A child's CPU milliseconds so far, user and system (the kernel's share: sockets, mostly). */
+export function cpuPartsOf(child: ChildProcess): Promise<{ user: number; system: number }> {
   return new Promise((resolve) => {
     const on = (m: { cpu?: NodeJS.CpuUsage }) => {
       if (!m.cpu) return;
       child.off('message', on);
-      resolve((m.cpu.user + m.cpu.system) / 1000);
+      resolve({ user: m.cpu.user / 1000, system: m.cpu.system / 1000 });
     };
     child.on('message', on);
     child.send('cpu');

@@ -21,7 +21,7 @@
  *            written AND delivered to one local receiver (a registered notification endpoint); CPU per applied
  *            event counted until the run's deliveries are all recorded. Target: delivered / off <= 1.25x. Plus the
  *            floor of any delivery design: written, and each event POSTed once by bench/outbox-floor-sender.ts
- *            (another process, its CPU added) with no delivery rows at all.
+ *            (in the service's process) with no delivery rows at all.
  * CPU: the design's process (node) and the PostgreSQL backends of the bench's database (/proc; the server runs on
  * this machine and may be shared), per applied event.
  * Ack->applied: processed_at - received_at of the inbox rows (both stamped by PostgreSQL's clock).
@@ -41,7 +41,7 @@ import { createApp } from '../src/app';
 import { typeormOptions } from '../src/database/typeorm-options';
 import { WebhookWorker } from '../src/webhooks/webhook-worker.service';
 import {
-  cpuOf,
+  cpuPartsOf,
   countStatements,
   BackendCpu,
   eventTemplate,
@@ -71,7 +71,7 @@ const ROUND_CAP = Number(process.env.BENCH_ROUND_CAP ?? 8_000 * SECONDS);
 /** BENCH_STATEMENTS=1: after each measured run, the service's PostgreSQL statements per applied event, by text. */
 const STATEMENTS = !!process.env.BENCH_STATEMENTS;
 
-type Role = 'naive' | 'floor' | 'service' | 'worker' | 'sender';
+type Role = 'naive' | 'floor' | 'service' | 'worker';
 const body = eventTemplate();
 const localIdOf = (k: number) => `00000000-0000-4000-8000-${k.toString(16).padStart(12, '0')}`;
 const eventIdOf = (tag: string, k: number) => `evt_${tag}_${k.toString(36)}`;
@@ -85,7 +85,6 @@ async function serve(role: Role, databaseUrl: string) {
     if (m === 'statements') process.send!({ statements: [...(statements ?? [])] });
     if (m === 'statements:reset') statements?.clear();
   });
-  if (role === 'sender') return serveFloorSender(databaseUrl);
   if (role === 'naive' || role === 'floor') {
     const start = role === 'naive' ? startNaiveApplier : startFloorReceiver;
     const app = await start({ databaseUrl, secret: SECRET, poolSize: POOL });
@@ -109,11 +108,15 @@ async function serve(role: Role, databaseUrl: string) {
         .drain()
         .then((n) => process.send!({ drained: n }));
   });
-  listening(role, (app.getHttpServer().address() as { port: number }).port, () => app.close());
+  const closeFloor = floorSenderOnMessages(databaseUrl);
+  listening(role, (app.getHttpServer().address() as { port: number }).port, async () => {
+    await closeFloor();
+    await app.close();
+  });
 }
 
-/** #12's floor sender in its own process (its CPU is counted with the service's): start, count, stop. */
-function serveFloorSender(databaseUrl: string) {
+/** #12's floor sender, in the service's process (the outbox section starts, counts and stops it). */
+function floorSenderOnMessages(databaseUrl: string) {
   let sender: FloorSender | undefined;
   process.on('message', (m: { floor?: 'start' | 'count' | 'stop'; url?: string }) => {
     if (m.floor === 'start')
@@ -125,7 +128,7 @@ function serveFloorSender(databaseUrl: string) {
     if (m.floor === 'count') process.send!({ floorCount: sender?.count() ?? 0 });
     if (m.floor === 'stop') void sender?.stop().then((n) => process.send!({ floorStopped: n }));
   });
-  listening('sender', 0, async () => sender?.close());
+  return () => sender?.close() ?? Promise.resolve();
 }
 
 function listening(role: Role, port: number, close: () => Promise<void>) {
@@ -285,6 +288,8 @@ interface Row {
   backlogAtEnd: number;
   drainS: number;
   nodeUs: number;
+  /** Of nodeUs, the kernel's (system time). */
+  nodeSysUs: number;
   pgUs: number;
   errors: number;
 }
@@ -306,7 +311,7 @@ async function measure(
   const first = await bench.reserve(cap);
   if (profile) c.child.send('profile');
   if (STATEMENTS) c.child.send('statements:reset');
-  const node0 = await cpuOf(c.child);
+  const node0 = await cpuPartsOf(c.child);
   await bench.pgCpu.start();
   const t0 = Date.now();
   const run = await fire(c.url, tag, first, cap, seconds, rate);
@@ -314,7 +319,8 @@ async function measure(
   const backlogAtEnd = design === 'service' ? await bench.backlog() : 0;
   const drainS = design === 'service' ? await bench.drain() : 0;
   if (andThen) await andThen(await bench.succeeded(first, first + run.sent - 1));
-  const nodeMs = (await cpuOf(c.child)) - node0;
+  const node1 = await cpuPartsOf(c.child);
+  const nodeMs = node1.user + node1.system - node0.user - node0.system;
   const pgMs = await bench.pgCpu.stop();
   if (profile) c.child.send('profile');
   // The floor applies nothing: what it acknowledged is its ceiling.
@@ -334,6 +340,7 @@ async function measure(
     backlogAtEnd,
     drainS,
     nodeUs: (nodeMs * 1000) / Math.max(1, applied),
+    nodeSysUs: ((node1.system - node0.system) * 1000) / Math.max(1, applied),
     pgUs: (pgMs * 1000) / Math.max(1, applied),
     errors: run.errors + Math.max(0, run.acked - applied),
   };
@@ -393,7 +400,7 @@ async function workerAlone(
   const first = await storePending(bench, count, tag);
   await bench.db.query('VACUUM ANALYZE webhook_events');
   const wal0 = (await bench.db.query(`SELECT pg_current_wal_lsn()::text AS l`)).rows[0].l as string;
-  const node0 = await cpuOf(worker.child);
+  const node0 = await cpuPartsOf(worker.child);
   await bench.pgCpu.start();
   const t0 = Date.now();
   if (profile) worker.child.send('profile');
@@ -401,7 +408,8 @@ async function workerAlone(
   if (profile) worker.child.send('profile');
   if (andThen) await andThen(await bench.succeeded(first, first + count - 1));
   const seconds = (Date.now() - t0) / 1000;
-  const nodeMs = (await cpuOf(worker.child)) - node0;
+  const node1 = await cpuPartsOf(worker.child);
+  const nodeMs = node1.user + node1.system - node0.user - node0.system;
   const pgMs = await bench.pgCpu.stop();
   const wal = Number((await bench.db.query(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS n`, [wal0])).rows[0].n);
   const applied = await bench.succeeded(first, first + count - 1);
@@ -418,6 +426,7 @@ async function workerAlone(
     backlogAtEnd: count - drained,
     drainS: seconds,
     nodeUs: (nodeMs * 1000) / Math.max(1, applied),
+    nodeSysUs: ((node1.system - node0.system) * 1000) / Math.max(1, applied),
     pgUs: (pgMs * 1000) / Math.max(1, applied),
     errors: count - applied,
     walPerEvent: wal / Math.max(1, applied),
@@ -427,13 +436,13 @@ async function workerAlone(
 const f = (v: number, d = 0) => v.toFixed(d);
 function table(rows: Row[]): string[] {
   const head =
-    '| section | design | run | acked/s | applied/s | applied | http p99 ms | ack->applied p50 / p99 ms | backlog at end | drain s | node µs/ev | pg µs/ev | lost |';
+    '| section | design | run | acked/s | applied/s | applied | http p99 ms | ack->applied p50 / p99 ms | backlog at end | drain s | node µs/ev (of it kernel) | pg µs/ev | lost |';
   return [
     head,
     head.replace(/[^|]/g, '-'),
     ...rows.map(
       (r) =>
-        `| ${r.section} | ${r.design} | ${r.label} | ${f(r.ackedPerS)} | ${f(r.appliedPerS)} | ${r.applied} | ${f(r.httpP99)} | ${f(r.lagP50)} / ${f(r.lagP99)} | ${r.backlogAtEnd} | ${f(r.drainS, 1)} | ${f(r.nodeUs)} | ${f(r.pgUs)} | ${r.errors} |`,
+        `| ${r.section} | ${r.design} | ${r.label} | ${f(r.ackedPerS)} | ${f(r.appliedPerS)} | ${r.applied} | ${f(r.httpP99)} | ${f(r.lagP50)} / ${f(r.lagP99)} | ${r.backlogAtEnd} | ${f(r.drainS, 1)} | ${f(r.nodeUs)} (${f(r.nodeSysUs)}) | ${f(r.pgUs)} | ${r.errors} |`,
     ),
   ];
 }
@@ -497,15 +506,11 @@ function workerAloneDelivered(bench: Bench, worker: Child, count: number, label:
 const FLOOR_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
 /**
- * #12's floor: the run with the outbox written, and each event POSTed once by the floor sender (a second process,
- * bench/outbox-floor-sender.ts) to a local receiver, with no delivery rows at all. Its CPU is added to the row's
- * node CPU; its PostgreSQL backend is one of the bench database's, so it is counted already.
+ * #12's floor: the run with the outbox written, and each event POSTed once by a floor sender
+ * (bench/outbox-floor-sender.ts) running in the service's process, so its CPU is counted with the service's,
+ * to a local receiver, with no delivery rows at all. Its PostgreSQL backend is one of the bench database's.
  */
-async function withFloorSender(
-  sender: Child,
-  label: string,
-  run: (sent: (applied: number) => Promise<void>) => Promise<Row>,
-): Promise<Row> {
+async function withFloorSender(c: Child, label: string, run: (sent: (applied: number) => Promise<void>) => Promise<Row>): Promise<Row> {
   let received = 0;
   const receiver = createServer((req, res) => {
     req.resume().on('end', () => {
@@ -517,18 +522,16 @@ async function withFloorSender(
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   const t0 = Date.now();
   try {
-    await ask(sender.child, { floor: 'start', url }, 'floorStarted');
-    const cpu0 = await cpuOf(sender.child);
+    await ask(c.child, { floor: 'start', url }, 'floorStarted');
     const row = await run(async (applied) => {
-      while ((await ask<number>(sender.child, { floor: 'count' }, 'floorCount')) < applied) {
+      while ((await ask<number>(c.child, { floor: 'count' }, 'floorCount')) < applied) {
         if (Date.now() - t0 > 300_000) throw new Error('the floor sender did not finish');
         await new Promise((r) => setTimeout(r, 100));
       }
     });
-    const senderMs = (await cpuOf(sender.child)) - cpu0;
-    await ask(sender.child, { floor: 'stop' }, 'floorStopped');
+    await ask(c.child, { floor: 'stop' }, 'floorStopped');
     process.stdout.write(`  ${label}: ${received} POSTs received in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-    return { ...row, nodeUs: row.nodeUs + (senderMs * 1000) / Math.max(1, row.applied) };
+    return row;
   } finally {
     await new Promise((r) => receiver.close(r));
   }
@@ -651,7 +654,6 @@ async function main() {
 
     if (SECTIONS.includes('outbox')) {
       const service = await startChild('service', database.url);
-      const sender = await startChild('sender', database.url);
       try {
         // A whole round's length with deliveries, so every path (apply, outbox, delivery) is warm in the first run.
         await withReceiver(bench, service, 'warm-up', (delivered) =>
@@ -684,7 +686,7 @@ async function main() {
             floor: async () => {
               const label = `${round}: outbox written + POSTed by the floor sender (no delivery rows)`;
               runs.floor.push(
-                await withFloorSender(sender, label, (sent) =>
+                await withFloorSender(service, label, (sent) =>
                   measure(bench, service, 'service', 'outbox', label, SECONDS, ROUND_CAP, undefined, false, sent),
                 ),
               );
@@ -704,7 +706,7 @@ async function main() {
             `a durable delivery costs at least this, so 1.25x is ${ratio(runs.floor) <= 1.25 ? 'not ruled out' : 'out of reach of any design that POSTs each event once'} (medians of rounds)`,
         );
       } finally {
-        await Promise.all([stopChild(service.child), stopChild(sender.child)]);
+        await stopChild(service.child);
       }
     }
 
