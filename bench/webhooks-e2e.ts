@@ -449,6 +449,31 @@ function table(rows: Row[]): string[] {
 
 const BENCH_KEY = BENCH_API_KEY;
 
+/** A receiver in this process (its own CPU is not counted) that answers 204 and counts what it got. */
+async function localReceiver(): Promise<{ url: string; received: () => number; close: () => Promise<void> }> {
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.resume().on('end', () => {
+      received++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received: () => received,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** Polls `count` until it reaches `target`; fails 5 minutes after `since`. */
+async function reaches(count: () => Promise<number>, target: number, since: number, failure: string): Promise<void> {
+  while ((await count()) < target) {
+    if (Date.now() - since > 300_000) throw new Error(failure);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /**
  * #12: the outbox's cost with its events also delivered. A local receiver (in this parent process, so its
  * own CPU is not counted) answers 204, registered with `c` as a notification endpoint for every event type;
@@ -461,15 +486,8 @@ async function withReceiver<T>(
   label: string,
   run: (delivered: (applied: number) => Promise<void>) => Promise<T>,
 ): Promise<T> {
-  let received = 0;
-  const receiver = createServer((req, res) => {
-    req.resume().on('end', () => {
-      received++;
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const receiver = await localReceiver();
+  const url = receiver.url;
   const headers = { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' };
   const created = await fetch(`${c.url}/v1/notification-endpoints`, {
     method: 'POST',
@@ -483,19 +501,16 @@ async function withReceiver<T>(
     const result = await run(async (applied) => {
       const delivered = () =>
         bench.count(`SELECT count(*) AS n FROM notification_deliveries WHERE endpoint_id = $1 AND status = 'delivered'`, [endpoint.id]);
-      while ((await delivered()) < applied) {
-        if (Date.now() - t0 > 300_000) throw new Error('deliveries did not finish');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await reaches(delivered, applied, t0, 'deliveries did not finish');
     });
-    process.stdout.write(`  ${label}: ${received} deliveries received in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(`  ${label}: ${receiver.received()} deliveries received in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     return result;
   } finally {
     await fetch(`${c.url}/v1/notification-endpoints/${endpoint.id}`, {
       method: 'DELETE',
       headers: { authorization: headers.authorization },
     });
-    await new Promise((r) => receiver.close(r));
+    await receiver.close();
   }
 }
 
@@ -511,29 +526,19 @@ const FLOOR_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
  * to a local receiver, with no delivery rows at all. Its PostgreSQL backend is one of the bench database's.
  */
 async function withFloorSender(c: Child, label: string, run: (sent: (applied: number) => Promise<void>) => Promise<Row>): Promise<Row> {
-  let received = 0;
-  const receiver = createServer((req, res) => {
-    req.resume().on('end', () => {
-      received++;
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const receiver = await localReceiver();
   const t0 = Date.now();
   try {
-    await ask(c.child, { floor: 'start', url }, 'floorStarted');
+    await ask(c.child, { floor: 'start', url: receiver.url }, 'floorStarted');
     const row = await run(async (applied) => {
-      while ((await ask<number>(c.child, { floor: 'count' }, 'floorCount')) < applied) {
-        if (Date.now() - t0 > 300_000) throw new Error('the floor sender did not finish');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const sent = () => ask<number>(c.child, { floor: 'count' }, 'floorCount');
+      await reaches(sent, applied, t0, 'the floor sender did not finish');
     });
     await ask(c.child, { floor: 'stop' }, 'floorStopped');
-    process.stdout.write(`  ${label}: ${received} POSTs received in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(`  ${label}: ${receiver.received()} POSTs received in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     return row;
   } finally {
-    await new Promise((r) => receiver.close(r));
+    await receiver.close();
   }
 }
 
