@@ -8,7 +8,11 @@ const IDLE_MS = 50;
 /**
  * The least any outbox delivery can cost (#12's floor, for bench:webhooks:e2e): read the events after a cursor
  * kept in memory, one query per batch, and POST each once, signed like the service's worker does, with no
- * delivery rows, no claims, no records, no retries and no ordering. Not a design: it loses events on a crash. A durable design spends this and more, so a ratio this run cannot reach, no design reaches.
+ * claims, no retries and no ordering. Not a design: it loses events on a crash. A durable design spends this
+ * and more, so a ratio this sender cannot reach, no design reaches.
+ *
+ * `logged`: also the least a deliveries log of every attempt costs (the issue's GET .../deliveries): one row
+ * per delivered event (seq, status code, duration), written by one multi-row INSERT per batch of POSTs.
  */
 export class FloorSender {
   private cursor = '0';
@@ -16,6 +20,7 @@ export class FloorSender {
   private running = false;
   private loop: Promise<void> | undefined;
   private target = new URL('http://127.0.0.1:9/');
+  private logged = false;
 
   private constructor(
     private readonly db: Client,
@@ -26,12 +31,15 @@ export class FloorSender {
     const db = new Client({ connectionString: databaseUrl });
     db.on('error', () => undefined); // the bench drops its database at the end
     await db.connect();
+    await db.query(`CREATE TABLE IF NOT EXISTS bench_floor_log (event_seq bigint PRIMARY KEY, status_code int NOT NULL,
+                    duration_ms int NOT NULL, delivered_at timestamptz NOT NULL DEFAULT now())`);
     return new FloorSender(db, secret);
   }
 
   /** Sends to `target` the events written from now on (after the newest so far). */
-  async start(target: string): Promise<void> {
+  async start(target: string, logged: boolean): Promise<void> {
     this.target = new URL(target);
+    this.logged = logged;
     this.cursor = (await this.db.query(`SELECT coalesce(max(seq), 0)::text AS s FROM domain_events`)).rows[0].s;
     this.sent = 0;
     this.running = true;
@@ -57,8 +65,9 @@ export class FloorSender {
     while (this.running) {
       const { rows } = await this.db.query<{ seq: string; id: string; body: string }>(
         // Up to the outbox's horizon (which the service moves in every run): past it, a seq may still commit later.
-        `SELECT seq::text, id, payload::text AS body FROM domain_events
-          WHERE seq > $1 AND seq <= (SELECT position FROM outbox_cursors WHERE name = 'horizon') ORDER BY seq LIMIT 500`,
+        // (ORDER BY e.seq: a bare "seq" would sort by the text output column, and 100000 comes before 99999.)
+        `SELECT e.seq::text AS seq, e.id, e.payload::text AS body FROM domain_events e
+          WHERE e.seq > $1 AND e.seq <= (SELECT position FROM outbox_cursors WHERE name = 'horizon') ORDER BY e.seq LIMIT 500`,
         [this.cursor],
       );
       if (rows.length === 0) {
@@ -66,15 +75,24 @@ export class FloorSender {
         continue;
       }
       this.cursor = rows[rows.length - 1].seq;
+      const delivered: Array<{ seq: string; statusCode: number; durationMs: number }> = [];
       let next = 0;
       const lane = async () => {
         while (next < rows.length) {
           const row = rows[next++];
           const result = await postSigned(this.target, signatureHeaders(row.id, row.body, [this.secret]), row.body, 10_000);
-          if (result.ok) this.sent++;
+          if (result.ok) delivered.push({ seq: row.seq, statusCode: result.statusCode!, durationMs: result.durationMs });
         }
       };
       await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, rows.length) }, lane));
+      if (this.logged)
+        await this.db.query(
+          `INSERT INTO bench_floor_log (event_seq, status_code, duration_ms)
+           SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[])`,
+          [delivered.map((d) => d.seq), delivered.map((d) => d.statusCode), delivered.map((d) => d.durationMs)],
+        );
+      // Counted once logged, so the bench's measured part includes the log's INSERT.
+      this.sent += delivered.length;
     }
   }
 }
