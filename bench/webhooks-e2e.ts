@@ -10,6 +10,8 @@
  *   floor    (closed loop only) the naive route with no database work: verify and answer. Its acknowledged
  *            events/s bound every design's applied events/s on this machine, so the run says whether receiving
  *            alone rules the 2x target out.
+ *   pipeline (closed loop only) the service with its inbox write made a no-op: its own HTTP pipeline (hooks,
+ *            guard, controller, parse) and nothing else, so the service's CPU splits into receiving and applying.
  * Sections:
  *   closed   BENCH_CONNECTIONS (50) connections for BENCH_SECONDS (10) per round, BENCH_ROUNDS (3) rounds; then the
  *            service's backlog is drained. Applied events/s = applied / (load + drain time).
@@ -39,6 +41,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app';
 import { typeormOptions } from '../src/database/typeorm-options';
+import { WebhookInboxWriter } from '../src/webhooks/webhook-inbox.writer';
 import { WebhookWorker } from '../src/webhooks/webhook-worker.service';
 import {
   cpuPartsOf,
@@ -71,7 +74,7 @@ const ROUND_CAP = Number(process.env.BENCH_ROUND_CAP ?? 8_000 * SECONDS);
 /** BENCH_STATEMENTS=1: after each measured run, the service's PostgreSQL statements per applied event, by text. */
 const STATEMENTS = !!process.env.BENCH_STATEMENTS;
 
-type Role = 'naive' | 'floor' | 'service' | 'worker';
+type Role = 'naive' | 'floor' | 'pipeline' | 'service' | 'worker';
 const body = eventTemplate();
 const localIdOf = (k: number) => `00000000-0000-4000-8000-${k.toString(16).padStart(12, '0')}`;
 const eventIdOf = (tag: string, k: number) => `evt_${tag}_${k.toString(36)}`;
@@ -100,6 +103,8 @@ async function serve(role: Role, databaseUrl: string) {
   });
 
   const app = await createApp(config);
+  // The service's own floor: its whole HTTP pipeline (hooks, guard, controller) with the inbox write a no-op.
+  if (role === 'pipeline') app.get(WebhookInboxWriter).write = () => Promise.resolve();
   await app.listen(0, '127.0.0.1');
   process.on('message', (m) => {
     if (m === 'drain')
@@ -323,8 +328,8 @@ async function measure(
   const nodeMs = node1.user + node1.system - node0.user - node0.system;
   const pgMs = await bench.pgCpu.stop();
   if (profile) c.child.send('profile');
-  // The floor applies nothing: what it acknowledged is its ceiling.
-  const applied = design === 'floor' ? run.acked : await bench.succeeded(first, first + run.sent - 1);
+  // The floors apply nothing: what they acknowledged is their ceiling.
+  const applied = design === 'floor' || design === 'pipeline' ? run.acked : await bench.succeeded(first, first + run.sent - 1);
   const lag = design === 'service' ? await bench.lag(tag) : { p50: 0, p99: 0 };
   if (STATEMENTS) await reportStatements(bench, c, label, applied);
   return {
@@ -583,13 +588,14 @@ async function main() {
         naive: await startChild('naive', database.url),
         service: await startChild('service', database.url),
         floor: await startChild('floor', database.url),
+        pipeline: await startChild('pipeline', database.url),
       };
       try {
-        for (const role of ['naive', 'service', 'floor'] as const)
+        for (const role of ['naive', 'service', 'floor', 'pipeline'] as const)
           await measure(bench, children[role], role, 'warm-up', 'warm-up', 2, 5_000);
         if (SECTIONS.includes('closed')) {
           for (let round = 1; round <= ROUNDS; round++)
-            for (const role of ['naive', 'service', 'floor'] as const) {
+            for (const role of ['naive', 'service', 'floor', 'pipeline'] as const) {
               process.stdout.write(`closed round ${round}/${ROUNDS} ${role}...\n`);
               const r = await measure(
                 bench,
@@ -615,6 +621,12 @@ async function main() {
           verdicts.push(
             `closed loop floor: the route that only verifies and answers (no database) acknowledged ${ceiling.toFixed(2)}x the naive design's applied events/s; ` +
               `no design that receives and verifies over HTTP applies faster, so receiving ${ceiling >= 2 ? 'does not rule out' : 'alone rules out'} the 2x target (medians of rounds)`,
+          );
+          const node = (d: Role) => median(closed(d).map((r) => r.nodeUs));
+          const pipeline = median(closed('pipeline').map((r) => r.ackedPerS)) / median(closed('naive').map((r) => r.appliedPerS));
+          verdicts.push(
+            `closed loop pipeline: the service's own HTTP pipeline with no database acknowledged ${pipeline.toFixed(2)}x the naive design's applied events/s; ` +
+              `node CPU per event: pipeline ${f(node('pipeline'))} µs of the service's ${f(node('service'))} (the bare floor's ${f(node('floor'))}) (medians of rounds)`,
           );
         }
         if (SECTIONS.includes('open')) {
