@@ -12,6 +12,11 @@ export function insertState<O, E extends ObjectLiteral>(decl: MirrorDeclaration<
   return state;
 }
 
+/** The placeholders of `columns` (from $2: $1 is the row's id), jsonb columns cast, matching columnValues. */
+export function columnPlaceholders<O, E extends ObjectLiteral>(decl: MirrorDeclaration<O, E>, columns: string[]): string[] {
+  return columns.map((col, i) => `$${i + 2}${decl.jsonColumns?.includes(col) ? '::jsonb' : ''}`);
+}
+
 /** Query parameters for `state`'s columns, in its key order: jsonb columns as JSON text, undefined as null. */
 export function columnValues<O, E extends ObjectLiteral>(decl: MirrorDeclaration<O, E>, state: Raw): unknown[] {
   return Object.entries(state).map(([col, v]) =>

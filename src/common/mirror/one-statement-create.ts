@@ -7,19 +7,20 @@ import { stripeAnswerTime } from '../../payments/stripe-freshness';
 import { retryWhenVictim } from '../database/transaction-retry';
 import { operationContext, responseText } from '../idempotency/operation-context';
 import type { MirrorDeclaration } from './mirror-declaration';
-import { changeEvents, columnValues, insertState } from './mirror-rows';
+import { changeEvents, columnPlaceholders, columnValues, insertState } from './mirror-rows';
 
 type Raw = Record<string, unknown>;
 
 /** One statement text (and its prepared name) per table and column list. */
 const statements = new Map<string, { name: string; text: string }>();
 
-function statementFor(table: string, objectType: string, columns: string[], jsonColumns: readonly string[]) {
+function statementFor<O, E extends ObjectLiteral>(decl: MirrorDeclaration<O, E>, columns: string[]) {
+  const { table, objectType } = decl;
   const key = `${table}(${columns.join(',')})`;
   let statement = statements.get(key);
   if (!statement) {
     const n = columns.length;
-    const values = columns.map((col, i) => `$${i + 2}${jsonColumns.includes(col) ? '::jsonb' : ''}`);
+    const values = columnPlaceholders(decl, columns);
     // Events and the idempotency completion are written only if the row was (ON CONFLICT: nothing at all).
     const text = `WITH created AS (
         INSERT INTO ${table} (id, ${columns.join(', ')}, stripe_event_created, stripe_synced_at, created_at, updated_at)
@@ -59,9 +60,8 @@ export async function createInOneStatement<O, E extends ObjectLiteral>(
   extra: Raw,
   answeredAt = stripeAnswerTime(object),
 ): Promise<E | undefined> {
-  const jsonColumns = decl.jsonColumns ?? [];
   const state = insertState(decl, object, extra);
-  for (const col of jsonColumns) if (col in state) state[col] = jsonbOrdered(state[col]);
+  for (const col of decl.jsonColumns ?? []) if (col in state) state[col] = jsonbOrdered(state[col]);
   const now = new Date();
   const repository = db.getRepository(decl.entity);
   const row: Raw = {};
@@ -76,7 +76,7 @@ export async function createInOneStatement<O, E extends ObjectLiteral>(
   const operation = operationContext.getStore();
   const completes = operation && !operation.completed ? operation : undefined;
   const columns = Object.keys(state);
-  const { name, text } = statementFor(decl.table, decl.objectType, columns, jsonColumns);
+  const { name, text } = statementFor(decl, columns);
   const written = await retryWhenVictim(() =>
     preparedQuery(db, name, text, [
       id,

@@ -8,7 +8,7 @@ import { localIdOf } from '../../payments/stripe-metadata';
 import type { ApplyOptions, ApplyResult } from '../stripe-sync';
 import type { MirrorDeclaration } from './mirror-declaration';
 import { mirrorHooks } from './mirror-hooks';
-import { changeEvents, columnValues, insertState } from './mirror-rows';
+import { changeEvents, columnPlaceholders, columnValues, insertState } from './mirror-rows';
 import { createInOneStatement } from './one-statement-create';
 import { storableText } from './mirror-text';
 import { transactionWithRetry } from '../database/transaction-retry';
@@ -228,8 +228,9 @@ export class StripeMirror<O, E extends ObjectLiteral> {
     const previous = this.hydrate(m, row);
     const answeredAt = ev === null ? (opts.answeredAt ?? stripeAnswerTime(object)) : null;
     const columns = Object.keys(state);
+    const placeholders = columnPlaceholders(decl, columns);
     const sets = columns.map((col, i) => {
-      const p = `$${i + 2}${decl.jsonColumns?.includes(col) ? '::jsonb' : ''}`;
+      const p = placeholders[i];
       if (decl.keepWhenNull?.includes(col)) return `${col} = coalesce(${p}, ${col})`;
       if (decl.keepWhenSet?.includes(col)) return `${col} = coalesce(${col}, ${p})`;
       return `${col} = ${p}`;
@@ -251,7 +252,7 @@ export class StripeMirror<O, E extends ObjectLiteral> {
   private async insertIn(m: EntityManager, id: string, object: O, extra: Raw, opts: MirrorWriteOptions<E>): Promise<E | undefined> {
     const state = insertState(this.decl, object, extra);
     const columns = Object.keys(state);
-    const placeholders = columns.map((col, i) => `$${i + 2}${this.decl.jsonColumns?.includes(col) ? '::jsonb' : ''}`);
+    const placeholders = columnPlaceholders(this.decl, columns);
     const ev = opts.eventCreated ?? null;
     const answeredAt = ev === null ? (opts.answeredAt ?? stripeAnswerTime(object)) : null;
     const n = columns.length;
