@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { canonicalJson } from '../common/idempotency/canonical-json';
 import type { MirrorDeclaration, MirrorEventSpec } from '../common/mirror/mirror-declaration';
-import { callerMetadata } from '../payments/stripe-metadata';
+import { callerMetadata } from '../common/stripe/stripe-metadata';
 import { CustomerEntity } from './customer.entity';
 import { toCustomerResponse } from './dto/customer.response';
 

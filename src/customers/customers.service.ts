@@ -8,7 +8,7 @@ import { completeOperationIn } from '../common/idempotency/operation-context';
 import { entityFromRow } from '../database/entity-from-row';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
 import { paginate, Page } from '../common/http/pagination';
-import { withLocalId } from '../payments/stripe-metadata';
+import { withLocalId } from '../common/stripe/stripe-metadata';
 import { StripeMirror } from '../common/mirror/stripe-mirror';
 import { customerMirror } from './customer.mirror';
 import { CustomerEntity } from './customer.entity';

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { PaymentEntity } from './payment.entity';
-import { callerMetadata } from './stripe-metadata';
+import { callerMetadata } from '../common/stripe/stripe-metadata';
 
 /** Statuses a PaymentIntent never leaves. */
 export const FINAL_PAYMENT_STATUSES = ['succeeded', 'canceled'];

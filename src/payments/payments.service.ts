@@ -17,8 +17,8 @@ import { entityFromRow } from '../database/entity-from-row';
 import { CANCELABLE, CONFIRMABLE } from './payment-intent-state';
 import { paymentMirror } from './payment.mirror';
 import { StripeMirror } from '../common/mirror/stripe-mirror';
-import { stripeAnswerTime } from './stripe-freshness';
-import { withLocalId } from './stripe-metadata';
+import { stripeAnswerTime } from '../common/stripe/stripe-freshness';
+import { withLocalId } from '../common/stripe/stripe-metadata';
 
 @Injectable()
 export class PaymentsService {

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { MirrorDeclaration, MirrorEventSpec } from '../common/mirror/mirror-declaration';
-import { callerMetadata } from '../payments/stripe-metadata';
+import { callerMetadata } from '../common/stripe/stripe-metadata';
 import { toRefundResponse } from './dto/refund.response';
 import { RefundEntity } from './refund.entity';
 

@@ -8,7 +8,7 @@ import { completeOperationIn } from '../common/idempotency/operation-context';
 import { entityFromRow } from '../database/entity-from-row';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
 import { paginate, Page } from '../common/http/pagination';
-import { localIdOf, withLocalId } from '../payments/stripe-metadata';
+import { localIdOf, withLocalId } from '../common/stripe/stripe-metadata';
 import { transactionWithRetry } from '../common/database/transaction-retry';
 import { StripeMirror } from '../common/mirror/stripe-mirror';
 import { refundMirror } from './refund.mirror';

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { callerMetadata } from '../payments/stripe-metadata';
+import { callerMetadata } from '../common/stripe/stripe-metadata';
 
 /** Statuses a subscription never leaves. */
 export const FINAL_SUBSCRIPTION_STATUSES = ['canceled', 'incomplete_expired'];

@@ -9,7 +9,7 @@ import { ProblemException } from '../common/errors/problem';
 import type { ApplyOptions, ApplyResult } from '../common/stripe-sync';
 import { CustomersService } from '../customers/customers.service';
 import { paginate, Page } from '../common/http/pagination';
-import { localIdOf, withLocalId } from '../payments/stripe-metadata';
+import { localIdOf, withLocalId } from '../common/stripe/stripe-metadata';
 import { CancelSubscriptionDto, ListSubscriptionsQuery } from './dto/subscription-actions.dto';
 import { CreateSubscriptionDto } from './dto/create-subscription.dto';
 import { SubscriptionEntity } from './subscription.entity';

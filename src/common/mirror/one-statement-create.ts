@@ -3,7 +3,7 @@ import { entityFromRow } from '../../database/entity-from-row';
 import { jsonbOrdered } from '../../database/jsonb-order';
 import { preparedQuery } from '../../database/prepared-query';
 import { toDomainEvents } from '../../events/domain-event';
-import { stripeAnswerTime } from '../../payments/stripe-freshness';
+import { stripeAnswerTime } from '../stripe/stripe-freshness';
 import { retryWhenVictim } from '../database/transaction-retry';
 import { operationContext, responseText } from '../idempotency/operation-context';
 import type { MirrorDeclaration } from './mirror-declaration';

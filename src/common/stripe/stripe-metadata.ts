@@ -1,4 +1,4 @@
-import { LOCAL_ID_METADATA_KEY } from '../common/stripe-sync';
+import { LOCAL_ID_METADATA_KEY } from '../stripe-sync';
 
 /** The caller's metadata plus our row id, so a webhook can find the row even before the Stripe id is stored. */
 export function withLocalId(metadata: Record<string, string> | undefined, localId: string): Record<string, string> {
