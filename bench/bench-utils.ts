@@ -142,6 +142,11 @@ export async function cpuOf(child: ChildProcess): Promise<number> {
   return user + system;
 }
 
+/** CPU milliseconds spent between two readings of cpuPartsOf: in all, and of it the kernel's. */
+export function cpuSpent(before: { user: number; system: number }, after: { user: number; system: number }) {
+  return { ms: after.user + after.system - before.user - before.system, systemMs: after.system - before.system };
+}
+
 /** A child's CPU milliseconds so far, user and system (the kernel's share: sockets, mostly). */
 export function cpuPartsOf(child: ChildProcess): Promise<{ user: number; system: number }> {
   return new Promise((resolve) => {

@@ -45,6 +45,7 @@ import { WebhookInboxWriter } from '../src/webhooks/webhook-inbox.writer';
 import { WebhookWorker } from '../src/webhooks/webhook-worker.service';
 import {
   cpuPartsOf,
+  cpuSpent,
   countStatements,
   BackendCpu,
   eventTemplate,
@@ -324,8 +325,7 @@ async function measure(
   const backlogAtEnd = design === 'service' ? await bench.backlog() : 0;
   const drainS = design === 'service' ? await bench.drain() : 0;
   if (andThen) await andThen(await bench.succeeded(first, first + run.sent - 1));
-  const node1 = await cpuPartsOf(c.child);
-  const nodeMs = node1.user + node1.system - node0.user - node0.system;
+  const node = cpuSpent(node0, await cpuPartsOf(c.child));
   const pgMs = await bench.pgCpu.stop();
   if (profile) c.child.send('profile');
   // The floors apply nothing: what they acknowledged is their ceiling.
@@ -344,8 +344,8 @@ async function measure(
     lagP99: lag.p99,
     backlogAtEnd,
     drainS,
-    nodeUs: (nodeMs * 1000) / Math.max(1, applied),
-    nodeSysUs: ((node1.system - node0.system) * 1000) / Math.max(1, applied),
+    nodeUs: (node.ms * 1000) / Math.max(1, applied),
+    nodeSysUs: (node.systemMs * 1000) / Math.max(1, applied),
     pgUs: (pgMs * 1000) / Math.max(1, applied),
     errors: run.errors + Math.max(0, run.acked - applied),
   };
@@ -413,8 +413,7 @@ async function workerAlone(
   if (profile) worker.child.send('profile');
   if (andThen) await andThen(await bench.succeeded(first, first + count - 1));
   const seconds = (Date.now() - t0) / 1000;
-  const node1 = await cpuPartsOf(worker.child);
-  const nodeMs = node1.user + node1.system - node0.user - node0.system;
+  const node = cpuSpent(node0, await cpuPartsOf(worker.child));
   const pgMs = await bench.pgCpu.stop();
   const wal = Number((await bench.db.query(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS n`, [wal0])).rows[0].n);
   const applied = await bench.succeeded(first, first + count - 1);
@@ -430,8 +429,8 @@ async function workerAlone(
     lagP99: 0,
     backlogAtEnd: count - drained,
     drainS: seconds,
-    nodeUs: (nodeMs * 1000) / Math.max(1, applied),
-    nodeSysUs: ((node1.system - node0.system) * 1000) / Math.max(1, applied),
+    nodeUs: (node.ms * 1000) / Math.max(1, applied),
+    nodeSysUs: (node.systemMs * 1000) / Math.max(1, applied),
     pgUs: (pgMs * 1000) / Math.max(1, applied),
     errors: count - applied,
     walPerEvent: wal / Math.max(1, applied),
@@ -492,12 +491,11 @@ async function withReceiver<T>(
   run: (delivered: (applied: number) => Promise<void>) => Promise<T>,
 ): Promise<T> {
   const receiver = await localReceiver();
-  const url = receiver.url;
   const headers = { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' };
   const created = await fetch(`${c.url}/v1/notification-endpoints`, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ url, events: ['*'] }),
+    body: JSON.stringify({ url: receiver.url, events: ['*'] }),
   });
   if (created.status !== 201) throw new Error(`notification endpoint: ${created.status} ${await created.text()}`);
   const endpoint = (await created.json()) as { id: string };
@@ -691,6 +689,14 @@ async function main() {
         };
         for (let round = 1; round <= ROUNDS; round++) {
           process.stdout.write(`outbox round ${round}/${ROUNDS}...\n`);
+          const floor = async (logged: boolean) => {
+            const label = `${round}: outbox written + POSTed by the floor sender, ${logged ? 'one log row per delivery' : 'no delivery rows'}`;
+            runs[logged ? 'logged' : 'floor'].push(
+              await withFloorSender(service, label, logged, (sent) =>
+                measure(bench, service, 'service', 'outbox', label, SECONDS, ROUND_CAP, undefined, false, sent),
+              ),
+            );
+          };
           const run = {
             off: async () => {
               await noOutbox.on(db);
@@ -712,22 +718,8 @@ async function main() {
                 ),
               );
             },
-            floor: async () => {
-              const label = `${round}: outbox written + POSTed by the floor sender (no delivery rows)`;
-              runs.floor.push(
-                await withFloorSender(service, label, false, (sent) =>
-                  measure(bench, service, 'service', 'outbox', label, SECONDS, ROUND_CAP, undefined, false, sent),
-                ),
-              );
-            },
-            logged: async () => {
-              const label = `${round}: outbox written + POSTed by the floor sender, one log row per delivery`;
-              runs.logged.push(
-                await withFloorSender(service, label, true, (sent) =>
-                  measure(bench, service, 'service', 'outbox', label, SECONDS, ROUND_CAP, undefined, false, sent),
-                ),
-              );
-            },
+            floor: () => floor(false),
+            logged: () => floor(true),
           };
           // Each round in another order, so no design always runs first (after the warm-up's deliveries).
           const order = (['off', 'written', 'delivered', 'floor', 'logged'] as const).map((_, i, all) => all[(i + round - 1) % all.length]);
