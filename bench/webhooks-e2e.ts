@@ -10,6 +10,10 @@
  *   floor    (closed loop only) the naive route with no database work: verify and answer. Its acknowledged
  *            events/s bound every design's applied events/s on this machine, so the run says whether receiving
  *            alone rules the 2x target out.
+ *   durable  (closed loop only) the floor of any design with the issue's guarantees: the floor's route, then each
+ *            group-committed batch stored in the inbox, applied under the naive UPDATE's guards and announced in the
+ *            outbox in ONE statement before the 200 (bench/webhooks-naive.ts). If it cannot reach a target, no design
+ *            that stores, applies and announces every event can.
  *   pipeline (closed loop only) the service with its inbox write made a no-op: its own HTTP pipeline (hooks,
  *            guard, controller, parse) and nothing else, so the service's CPU splits into receiving and applying.
  * Sections:
@@ -60,7 +64,7 @@ import {
   BENCH_API_KEY,
 } from './bench-utils';
 import { FloorSender } from './outbox-floor-sender';
-import { startFloorReceiver, startNaiveApplier } from './webhooks-naive';
+import { startDurableFloor, startFloorReceiver, startNaiveApplier } from './webhooks-naive';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 8);
@@ -75,7 +79,7 @@ const ROUND_CAP = Number(process.env.BENCH_ROUND_CAP ?? 8_000 * SECONDS);
 /** BENCH_STATEMENTS=1: after each measured run, the service's PostgreSQL statements per applied event, by text. */
 const STATEMENTS = !!process.env.BENCH_STATEMENTS;
 
-type Role = 'naive' | 'floor' | 'pipeline' | 'service' | 'worker';
+type Role = 'naive' | 'floor' | 'durable' | 'pipeline' | 'service' | 'worker';
 const body = eventTemplate();
 const localIdOf = (k: number) => `00000000-0000-4000-8000-${k.toString(16).padStart(12, '0')}`;
 const eventIdOf = (tag: string, k: number) => `evt_${tag}_${k.toString(36)}`;
@@ -89,8 +93,8 @@ async function serve(role: Role, databaseUrl: string) {
     if (m === 'statements') process.send!({ statements: [...(statements ?? [])] });
     if (m === 'statements:reset') statements?.clear();
   });
-  if (role === 'naive' || role === 'floor') {
-    const start = role === 'naive' ? startNaiveApplier : startFloorReceiver;
+  if (role === 'naive' || role === 'floor' || role === 'durable') {
+    const start = { naive: startNaiveApplier, floor: startFloorReceiver, durable: startDurableFloor }[role];
     const app = await start({ databaseUrl, secret: SECRET, poolSize: POOL });
     await app.listen(0, '127.0.0.1');
     return listening(role, (app.getHttpServer().address() as { port: number }).port, () => app.close());
@@ -586,14 +590,15 @@ async function main() {
         naive: await startChild('naive', database.url),
         service: await startChild('service', database.url),
         floor: await startChild('floor', database.url),
+        durable: await startChild('durable', database.url),
         pipeline: await startChild('pipeline', database.url),
       };
       try {
-        for (const role of ['naive', 'service', 'floor', 'pipeline'] as const)
+        for (const role of ['naive', 'service', 'floor', 'durable', 'pipeline'] as const)
           await measure(bench, children[role], role, 'warm-up', 'warm-up', 2, 5_000);
         if (SECTIONS.includes('closed')) {
           for (let round = 1; round <= ROUNDS; round++)
-            for (const role of ['naive', 'service', 'floor', 'pipeline'] as const) {
+            for (const role of ['naive', 'service', 'floor', 'durable', 'pipeline'] as const) {
               process.stdout.write(`closed round ${round}/${ROUNDS} ${role}...\n`);
               const r = await measure(
                 bench,
@@ -625,6 +630,14 @@ async function main() {
           verdicts.push(
             `closed loop pipeline: the service's own HTTP pipeline with no database acknowledged ${pipeline.toFixed(2)}x the naive design's applied events/s; ` +
               `node CPU per event: pipeline ${f(node('pipeline'))} µs of the service's ${f(node('service'))} (the bare floor's ${f(node('floor'))}) (medians of rounds)`,
+          );
+          const pg = (d: Role) => median(closed(d).map((r) => r.pgUs));
+          const durable = median(closed('durable').map((r) => r.appliedPerS)) / median(closed('naive').map((r) => r.appliedPerS));
+          verdicts.push(
+            `closed loop durable floor: inbox row, guarded UPDATE and domain event in one statement per group-committed batch ` +
+              `applied ${durable.toFixed(2)}x the naive design's events/s at ${(pg('durable') / pg('naive')).toFixed(2)}x its PostgreSQL CPU per event; ` +
+              `a design that stores, applies and announces each event before its 200 ${durable >= 2 && pg('durable') <= 0.5 * pg('naive') ? 'can' : 'cannot'} ` +
+              `meet both targets on this machine (medians of rounds)`,
           );
         }
         if (SECTIONS.includes('open')) {
