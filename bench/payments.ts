@@ -17,7 +17,9 @@
  *
  * Open loop (#16): BENCH_RATES=100,300 sends creates at those fixed arrival rates instead (a request every
  * 1/rate s whatever the answers, latency counted from the moment it was due: no coordinated omission), SDK and
- * service alternating, BENCH_SECONDS per side and rate, and reports added p50/p99 and CPU per create.
+ * service alternating, BENCH_SECONDS per side and rate, and reports added p50/p99 and CPU per create. A third side,
+ * the floor (bench/payments-floor.ts: a bare route, the SDK create and one INSERT, in its own process), says in the
+ * same run what the CPU-per-create target can be measured against.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -34,6 +36,7 @@ import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/configuration';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { BENCH_API_KEY, countStatements, toggleProfile } from './bench-utils';
+import { startPaymentsFloor } from './payments-floor';
 
 // Both sides are measured by the same closed-loop harness (CONNECTIONS workers, back to back) with the
 // same kind of client (node:http, keep-alive), so the difference is the service, not the tooling.
@@ -320,6 +323,8 @@ async function main() {
   const service = await start(['serve', db.url, ...(emulatorProcess ? [emulatorProcess.message.emulatorUrl] : [])]);
   const url = service.message.url!;
   const emulatorUrl = service.message.emulatorUrl;
+  // After the service: its boot created the tables the floor writes to.
+  const floor = RATES.length ? await start(['floor', db.url, emulatorUrl]) : undefined;
   try {
     const emulator = new URL(emulatorUrl);
     // Configured as the service configures its client.
@@ -340,11 +345,13 @@ async function main() {
           await stripe.paymentIntents.retrieve(pi.id);
           const payment = await call(url, 'POST', '/v1/payments', 201, BODY, { 'idempotency-key': randomUUID() });
           await call(url, 'GET', `/v1/payments/${payment.id}`, 200);
+          if (floor) await call(floor.message.url!, 'POST', '/v1/payments', 201, BODY);
         }
       }),
     );
     processes.service = [service.child.pid!];
     if (emulatorProcess) processes.emulator = [emulatorProcess.child.pid!];
+    if (floor) processes.floor = [floor.child.pid!];
     processes.postgres = await db.backends();
 
     // The create the service makes, made directly.
@@ -373,15 +380,18 @@ async function main() {
           statements.set(text, (statements.get(text) ?? 0) + n);
         }
       };
+      const floorCreate = () => call(floor!.message.url!, 'POST', '/v1/payments', 201, BODY);
       let creates = 0;
       for (const rate of RATES) {
         const sdk = fresh();
         const svc = fresh();
-        await openLoad(createIntent, rate, SECONDS / 2, sdk);
-        await serviceSide(rate, svc);
-        await openLoad(createIntent, rate, SECONDS / 2, sdk);
-        await serviceSide(rate, svc);
-        const [a, b] = [summarise('sdk', sdk), summarise('service', svc)];
+        const bare = fresh();
+        for (let half = 0; half < 2; half++) {
+          await openLoad(createIntent, rate, SECONDS / 2, sdk);
+          await serviceSide(rate, svc);
+          await openLoad(floorCreate, rate, SECONDS / 2, bare);
+        }
+        const [a, b, c] = [summarise('sdk', sdk), summarise('service', svc), summarise('floor', bare)];
         creates += b.ok + b.failed;
         out.push(
           `${rate} req/s: SDK create p50 ${a.p50.toFixed(2)} / p99 ${a.p99.toFixed(2)} ms; service POST /v1/payments p50 ${b.p50.toFixed(2)} / p99 ${b.p99.toFixed(2)} ms ` +
@@ -389,6 +399,11 @@ async function main() {
             `service CPU per create ${b.cpu.service.toFixed(3)} ms (target <= 0.5: ${b.cpu.service <= 0.5 ? 'MET' : 'NOT MET'}), PostgreSQL ${b.cpu.postgres?.toFixed(3)} ms; ` +
             // While the SDK side runs the service serves nothing: what it spends then is its background work.
             `service CPU while idle (SDK side) ${((a.cpu.service * a.ok) / sdk.seconds).toFixed(1)} ms/s`,
+        );
+        out.push(
+          `${rate} req/s floor (bare route, SDK create, one INSERT): p50 ${c.p50.toFixed(2)} ms (added ${(c.p50 - a.p50).toFixed(2)}), ` +
+            `CPU per create ${c.cpu.floor.toFixed(3)} ms, PostgreSQL ${c.cpu.postgres?.toFixed(3)} ms (failed ${c.failed}); ` +
+            `the 0.5 ms target is ${c.cpu.floor <= 0.5 ? 'within' : 'below'} what a create through this stack can cost here`,
         );
       }
       const roundTrips = [...statements.values()].reduce((sum, n) => sum + n, 0);
@@ -482,6 +497,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 1000)); // written asynchronously
     }
     await stop(service.child);
+    if (floor) await stop(floor.child);
     if (emulatorProcess) await stop(emulatorProcess.child);
     await db.drop();
   }
@@ -492,6 +508,20 @@ if (process.argv[2] === 'emulator') {
     process.stderr.write(`${(error as Error).stack}\n`);
     process.exit(1);
   });
+} else if (process.argv[2] === 'floor') {
+  startPaymentsFloor(process.argv[3], process.argv[4])
+    .then(async (app) => {
+      await app.listen(0, '127.0.0.1');
+      const { port } = app.getHttpServer().address() as { port: number };
+      process.send!({ url: `http://127.0.0.1:${port}` });
+      process.on('message', (message) => {
+        if (message === 'stop') void app.close().then(() => process.exit(0));
+      });
+    })
+    .catch((error) => {
+      process.stderr.write(`${(error as Error).stack}\n`);
+      process.exit(1);
+    });
 } else if (process.argv[2] === 'serve') {
   serve(process.argv[3], process.argv[4]).catch((error) => {
     process.stderr.write(`${(error as Error).stack}\n`);
