@@ -2,6 +2,8 @@ import Stripe from 'stripe';
 import { startStripeEmulator, StripeEmulator } from '@app/stripe-emulator';
 import { mirrorHooks } from '../src/common/mirror/mirror-hooks';
 import { CustomersService } from '../src/customers/customers.service';
+import { recordDomainEvents } from '../src/events/domain-event';
+import { DataSource } from 'typeorm';
 import { PaymentsService } from '../src/payments/payments.service';
 import { later as moveClock } from './payments-helpers';
 import { bootApp, TestApp } from './utils/app';
@@ -60,6 +62,33 @@ describe('domain events are written with the change they describe', () => {
     if (res.statusCode !== 201) throw new Error(`payment: ${res.statusCode} ${res.body}`);
     return res.json() as { id: string; stripePaymentIntentId: string; status: string };
   }
+
+  it('events written in one call (a batch of several objects) are stored in their order, each payload as written, inside the caller’s transaction', async () => {
+    const objects = ['a', 'b', 'c'].map((k) => ({ id: `obj_batch_${k}`, note: `it's "${k}" \\ ü`, nested: { k: [k, 1, null] } }));
+    const batch = objects.map((object, i) => ({
+      type: `payment.${['created', 'succeeded', 'failed'][i]}`,
+      objectType: 'payment',
+      objectId: object.id,
+      object,
+      previous: i === 0 ? null : { status: 'processing' },
+    }));
+    const ds = t.app.get(DataSource);
+    await expect(
+      ds.transaction(async (m) => {
+        await recordDomainEvents(m, batch);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    const written = await ds.transaction((m) => recordDomainEvents(m, batch));
+    const rows = await query<{ id: string; type: string; object_id: string; payload: unknown; created_at: Date }>(
+      t.db.url,
+      `SELECT id, type, object_id, payload, created_at FROM domain_events WHERE object_id LIKE 'obj_batch_%' ORDER BY seq`,
+    );
+    expect(rows.map((r) => [r.type, r.object_id])).toEqual(batch.map((e) => [e.type, e.objectId]));
+    expect(rows.map((r) => r.payload)).toEqual(written);
+    expect(rows.map((r) => r.id)).toEqual(written.map((e) => e.id));
+    expect(new Set(rows.map((r) => r.created_at.toISOString()))).toEqual(new Set([written[0].createdAt]));
+  });
 
   it('a 3-D Secure payment: payment.created, payment.requires_action, payment.succeeded; each object is what GET returns', async () => {
     const p = await createPayment({ paymentMethod: 'pm_card_authenticationRequired', confirm: true });

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient, QueryResult } from 'pg';
-import { DataSource, type QueryRunner } from 'typeorm';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 
 /** TypeORM's own pg pool (autocommit statements), or a QueryRunner's connection (inside its transaction). */
 type On = DataSource | QueryRunner;
@@ -34,4 +34,22 @@ export async function preparedQuery<T = Record<string, unknown>>(
 /** Like {@link preparedQuery}, for a statement without RETURNING: how many rows it wrote. Unnamed without a name. */
 export async function preparedCommand(on: On, name: string | undefined, text: string, values: unknown[]): Promise<number> {
   return (await send(on, name, text, values)).rowCount ?? 0;
+}
+
+/**
+ * {@link preparedQuery} through an EntityManager: on its transaction's connection when it has one (the worker's
+ * batch, the inbox's receipt path), else on the pool, without TypeORM's query wrapper. Named only for hot
+ * statements whose plan cannot depend on a table's size (an INSERT from parameters, like the outbox's):
+ * PostgreSQL parses and plans them once per connection. Unnamed (undefined) for the rest: planned on every call.
+ */
+export async function managerQuery<T = Record<string, unknown>>(
+  m: EntityManager,
+  name: string | undefined,
+  text: string,
+  values: unknown[],
+): Promise<T[]> {
+  const runner = m.queryRunner;
+  if (!runner) return preparedQuery<T>(m.connection, name, text, values);
+  await runner.connect(); // its connection (a no-op in a transaction, which holds one already)
+  return preparedQuery<T>(runner, name, text, values);
 }

@@ -1,5 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { managerQuery } from '../database/prepared-query';
 
 /** Our own event, as the feed, signed webhooks and NATS carry it. */
 export interface DomainEvent<T = unknown> {
@@ -64,15 +65,27 @@ export async function recordDomainEvents(manager: EntityManager, events: NewDoma
   if (!events.length) return [];
   const now = new Date();
   const written = toDomainEvents(events, now);
-  const values: unknown[] = [];
-  const rows = written.map((event, i) => {
-    values.push(event.id, event.type, events[i].objectType, events[i].objectId, JSON.stringify(event), now);
-    const b = i * 6;
-    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::jsonb, $${b + 6})`;
-  });
-  await manager.query(
-    `INSERT INTO domain_events (id, type, object_type, object_id, payload, created_at) VALUES ${rows.join(', ')}`,
-    values,
+  const rows = written.map((event, i) => ({
+    id: event.id,
+    type: event.type,
+    object_type: events[i].objectType,
+    object_id: events[i].objectId,
+    payload: event,
+    created_at: now,
+  }));
+  // The batch as one JSON document, in one named statement whatever its size: PostgreSQL plans it once per
+  // connection (a VALUES list per batch size was planned on every call), and node serialises the lot in one
+  // JSON.stringify instead of escaping each payload into a parameter. Rows keep their order (seq).
+  await managerQuery(
+    manager,
+    'domain_events_insert',
+    `INSERT INTO domain_events (id, type, object_type, object_id, payload, created_at)
+     SELECT e.id, e.type, e.object_type, e.object_id, e.payload, e.created_at
+       FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+              AS (id text, type text, object_type text, object_id text, payload jsonb, created_at timestamptz))
+            WITH ORDINALITY AS e(id, type, object_type, object_id, payload, created_at, n)
+      ORDER BY e.n`,
+    [JSON.stringify(rows)],
   );
   return written;
 }

@@ -54,15 +54,13 @@ export interface ReceiptApplier {
 
 const COLUMNS = 10;
 const MAX_BATCH = 500;
-// One INSERT at a time is classic group commit: whatever arrives while it commits becomes the next batch.
+// One batch at a time is classic group commit: whatever arrives while it commits becomes the next batch.
 // In bench:webhooks it used the least CPU per event (node and PostgreSQL) at p99 ~22 ms; the rest of the
-// pool stays free for workers, operators and the API.
+// pool stays free for workers, operators and the API. The same holds for a receipt batch (insert, lock,
+// apply, outbox, commit): in bench:webhooks:e2e (closed loop, 2 rounds, 2026-11-30) two in flight cost
+// 268-276 µs of PostgreSQL per applied event (0.71x the naive design), one 199-241 µs (0.49-0.50x), at the
+// same events/s: batches twice as large pay each statement, plan and commit half as often.
 const MAX_IN_FLIGHT = 1;
-// A receipt batch is a transaction of several round trips (insert, lock, apply, outbox, commit): with one in
-// flight the process sat ~30% idle waiting on it in bench:webhooks:e2e, so two overlap. Their payment rows
-// are locked in id order (no deadlock); two batches holding the same redelivered event in opposite order
-// can deadlock, and the loser is stored the plain way.
-const RECEIPT_IN_FLIGHT = 2;
 
 // Batches are padded up to one of these sizes by repeating their last row (ON CONFLICT DO NOTHING drops the
 // copies), so that a few named statements cover every batch: PostgreSQL parses and plans each one once per
@@ -200,8 +198,7 @@ export class WebhookInboxWriter implements OnApplicationShutdown {
       clearImmediate(this.scheduled);
       this.scheduled = undefined;
     }
-    const maxInFlight = this.receiptApplier ? RECEIPT_IN_FLIGHT : MAX_IN_FLIGHT;
-    while (this.queue.length > 0 && this.inFlight < maxInFlight) {
+    while (this.queue.length > 0 && this.inFlight < MAX_IN_FLIGHT) {
       const batch = this.queue.splice(0, MAX_BATCH);
       this.inFlight++;
       void this.store(batch).then((answer) => {

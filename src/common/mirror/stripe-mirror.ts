@@ -12,6 +12,7 @@ import { changeEvents, columnPlaceholders, columnValues, insertState } from './m
 import { createInOneStatement } from './one-statement-create';
 import { storableText } from './mirror-text';
 import { transactionWithRetry } from '../database/transaction-retry';
+import { managerQuery } from '../../database/prepared-query';
 
 export interface MirrorWriteOptions<E> extends ApplyOptions {
   /** Stripe's clock for a fresh answer (default: the answer's Date header). Ignored for events. */
@@ -74,7 +75,13 @@ export class StripeMirror<O, E extends ObjectLiteral> {
     const stripeIds = items.map((i) => decl.stripeIdOf(i.object));
     const localIds = items.map((i) => decl.localIdOf(i.object)).filter((id): id is string => !!id);
     // Locked in id order: concurrent batches touching the same rows wait for each other instead of deadlocking.
-    const rows: Raw[] = await m.query(
+    // Unnamed, like the UPDATE below: planned on every call for the table as it is now. The generic plan of a
+    // named statement, made while the table is small, scans all of it (EXPLAIN on 100 payments: a seq scan, and
+    // a hash join for the UPDATE) until the next ANALYZE; with both named, one bench:webhooks:e2e round spent
+    // 1.8 ms of PostgreSQL per event instead of ~0.15.
+    const rows = await managerQuery<Raw>(
+      m,
+      undefined,
       `SELECT * FROM ${decl.table} WHERE ${decl.stripeIdColumn} = ANY($1::text[]) OR id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
       [stripeIds, localIds],
     );
@@ -108,7 +115,9 @@ export class StripeMirror<O, E extends ObjectLiteral> {
       if (decl.keepWhenSet?.includes(col)) return `${col} = coalesce(t.${col}, v.${col})`;
       return `${col} = v.${col}`;
     });
-    const [written]: [Raw[], number] = await m.query(
+    const written = await managerQuery<Raw>(
+      m,
+      undefined,
       `UPDATE ${decl.table} AS t SET ${sets.join(', ')},
          stripe_event_created = greatest(t.stripe_event_created, v.stripe_event_created), updated_at = now()
          FROM jsonb_populate_recordset(NULL::${decl.table}, $1::jsonb) AS v
