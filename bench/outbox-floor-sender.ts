@@ -43,7 +43,8 @@ export class FloorSender {
     this.cursor = (await this.db.query(`SELECT coalesce(max(seq), 0)::text AS s FROM domain_events`)).rows[0].s;
     this.sent = 0;
     this.running = true;
-    this.loop = this.run();
+    // A failure is printed at once (the bench would otherwise wait minutes for deliveries that cannot come).
+    this.loop = this.run().catch((error: Error) => void process.stderr.write(`${error.stack ?? error.message}\n`));
   }
 
   async stop(): Promise<number> {
@@ -80,8 +81,16 @@ export class FloorSender {
       const lane = async () => {
         while (next < rows.length) {
           const row = rows[next++];
-          const result = await postSigned(this.target, signatureHeaders(row.id, row.body, [this.secret]), row.body, 10_000);
-          if (result.ok) delivered.push({ seq: row.seq, statusCode: result.statusCode!, durationMs: result.durationMs });
+          // Again at once when an attempt fails (a keep-alive socket the receiver closed just then: ECONNRESET),
+          // so that every event is delivered once; an event dropped would leave the bench waiting for it.
+          for (let attempt = 1; ; attempt++) {
+            const result = await postSigned(this.target, signatureHeaders(row.id, row.body, [this.secret]), row.body, 10_000);
+            if (result.ok) {
+              delivered.push({ seq: row.seq, statusCode: result.statusCode!, durationMs: result.durationMs });
+              break;
+            }
+            if (attempt === 5) throw new Error(`floor sender: event ${row.seq} failed 5 times: ${result.error ?? result.statusCode}`);
+          }
         }
       };
       await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, rows.length) }, lane));

@@ -73,12 +73,14 @@ export async function recordDomainEvents(manager: EntityManager, events: NewDoma
     payload: event,
     created_at: now,
   }));
-  // The batch as one JSON document, in one named statement whatever its size: PostgreSQL plans it once per
-  // connection (a VALUES list per batch size was planned on every call), and node serialises the lot in one
-  // JSON.stringify instead of escaping each payload into a parameter. Rows keep their order (seq).
+  // The batch as one JSON document: one statement text whatever the batch size, and node serialises the lot in
+  // one JSON.stringify instead of escaping each payload into a parameter of its own. Rows keep their order (seq).
+  // Unnamed on purpose: a named statement prepared while a rule rewrote INSERTs on domain_events to nothing
+  // (bench:webhooks:e2e's "outbox off") stays a no-op after the rule is dropped, as PostgreSQL keeps no
+  // dependency on a table its rewritten plan no longer touches: events were silently lost in that bench.
   await managerQuery(
     manager,
-    'domain_events_insert',
+    undefined,
     `INSERT INTO domain_events (id, type, object_type, object_id, payload, created_at)
      SELECT e.id, e.type, e.object_type, e.object_id, e.payload, e.created_at
        FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
