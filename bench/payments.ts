@@ -203,28 +203,43 @@ interface Samples {
  * elsewhere). Wall-clock latency on a shared 2-core machine is mostly waiting for a core; CPU per request
  * says what each process really costs, whatever else runs.
  */
-function cpuNow(groups: Record<string, number[]>): Record<string, number> {
-  const out: Record<string, number> = {};
+function cpuNow(groups: Record<string, number[]>): Record<string, Map<number, number>> {
+  const out: Record<string, Map<number, number>> = {};
   for (const [name, pids] of Object.entries(groups)) {
-    let ticks = 0;
+    out[name] = new Map();
     for (const pid of pids) {
       try {
         // Fields after the command name (which may hold spaces): utime is the 14th field, stime the 15th.
         const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        ticks += Number(fields[11]) + Number(fields[12]);
+        out[name].set(pid, (Number(fields[11]) + Number(fields[12])) * 10); // USER_HZ is 100 on Linux
       } catch {
         // gone or not Linux
       }
     }
-    out[name] = ticks * 10; // USER_HZ is 100 on Linux
   }
-  out.client = (process.cpuUsage().user + process.cpuUsage().system) / 1000;
+  out.client = new Map([[process.pid, (process.cpuUsage().user + process.cpuUsage().system) / 1000]]);
   return out;
 }
+
+/**
+ * Adds to `into` what each group spent between two readings, process by process: a PostgreSQL backend that
+ * ended in between (the pool closes idle connections) counts for nothing rather than for minus its whole life.
+ */
+function addCpu(into: Samples, before: ReturnType<typeof cpuNow>, after: ReturnType<typeof cpuNow>): void {
+  for (const [name, pids] of Object.entries(after)) {
+    let ms = 0;
+    for (const [pid, total] of pids) ms += total - (before[name]?.get(pid) ?? total);
+    into.cpu[name] = (into.cpu[name] ?? 0) + ms;
+  }
+}
+
+/** Before each scenario: the database's backends now (pools open and close connections between scenarios). */
+let refreshBackends: () => Promise<void> = () => Promise.resolve();
 
 /** `CONNECTIONS` workers calling `fn` back to back for `seconds` (closed loop, like autocannon). */
 async function load(fn: (i: number) => Promise<unknown>, seconds: number, into: Samples): Promise<void> {
   let n = 0;
+  await refreshBackends();
   const cpuBefore = cpuNow(processes);
   const end = performance.now() + seconds * 1000;
   await Promise.all(
@@ -241,11 +256,12 @@ async function load(fn: (i: number) => Promise<unknown>, seconds: number, into: 
     }),
   );
   into.seconds += seconds;
-  for (const [name, ms] of Object.entries(cpuNow(processes))) into.cpu[name] = (into.cpu[name] ?? 0) + ms - cpuBefore[name];
+  addCpu(into, cpuBefore, cpuNow(processes));
 }
 
 /** Open loop: `rate` calls per second for `seconds`, each timed from when it was due. */
 async function openLoad(fn: (i: number) => Promise<unknown>, rate: number, seconds: number, into: Samples): Promise<void> {
+  await refreshBackends();
   const cpuBefore = cpuNow(processes);
   const start = performance.now();
   const inFlight: Array<Promise<void>> = [];
@@ -262,7 +278,7 @@ async function openLoad(fn: (i: number) => Promise<unknown>, rate: number, secon
   }
   await Promise.all(inFlight);
   into.seconds += seconds;
-  for (const [name, ms] of Object.entries(cpuNow(processes))) into.cpu[name] = (into.cpu[name] ?? 0) + ms - cpuBefore[name];
+  addCpu(into, cpuBefore, cpuNow(processes));
 }
 
 /** Pids whose CPU the report accounts for: filled in once everything runs. */
@@ -352,7 +368,7 @@ async function main() {
     processes.service = [service.child.pid!];
     if (emulatorProcess) processes.emulator = [emulatorProcess.child.pid!];
     if (floor) processes.floor = [floor.child.pid!];
-    processes.postgres = await db.backends();
+    refreshBackends = async () => void (processes.postgres = await db.backends());
 
     // The create the service makes, made directly.
     const createIntent = () =>
