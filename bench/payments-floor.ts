@@ -5,6 +5,19 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
+/** The SDK against the emulator at `url`, configured as the service configures its client. */
+export function emulatorStripe(url: string): Stripe {
+  const emulator = new URL(url);
+  return new Stripe('sk_test_emulator', {
+    host: emulator.hostname,
+    port: Number(emulator.port),
+    protocol: 'http',
+    maxNetworkRetries: 2,
+    timeout: 20000,
+    telemetry: false,
+  });
+}
+
 /**
  * The floor of POST /v1/payments (#16's "service CPU per create at most 0.5 ms"): a bare Nest + Fastify route
  * that makes the one Stripe call a create needs (the official SDK, over HTTP, to the same emulator) and writes
@@ -15,16 +28,7 @@ import { DataSource } from 'typeorm';
 export async function startPaymentsFloor(databaseUrl: string, emulatorUrl: string): Promise<NestFastifyApplication> {
   const dataSource = new DataSource({ type: 'postgres', url: databaseUrl, extra: { max: 10 } });
   await dataSource.initialize();
-  const emulator = new URL(emulatorUrl);
-  // Configured as the service configures its client.
-  const stripe = new Stripe('sk_test_emulator', {
-    host: emulator.hostname,
-    port: Number(emulator.port),
-    protocol: 'http',
-    maxNetworkRetries: 2,
-    timeout: 20000,
-    telemetry: false,
-  });
+  const stripe = emulatorStripe(emulatorUrl);
 
   @Controller('v1/payments')
   class FloorPaymentsController {

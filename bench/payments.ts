@@ -29,14 +29,13 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import Stripe from 'stripe';
 import { StripeContext } from '@app/stripe';
 import { startStripeEmulator } from '@app/stripe-emulator';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/configuration';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { BENCH_API_KEY, countStatements, toggleProfile } from './bench-utils';
-import { startPaymentsFloor } from './payments-floor';
+import { emulatorStripe, startPaymentsFloor } from './payments-floor';
 
 // Both sides are measured by the same closed-loop harness (CONNECTIONS workers, back to back) with the
 // same kind of client (node:http, keep-alive), so the difference is the service, not the tooling.
@@ -342,16 +341,7 @@ async function main() {
   // After the service: its boot created the tables the floor writes to.
   const floor = RATES.length ? await start(['floor', db.url, emulatorUrl]) : undefined;
   try {
-    const emulator = new URL(emulatorUrl);
-    // Configured as the service configures its client.
-    const stripe = new Stripe('sk_test_emulator', {
-      host: emulator.hostname,
-      port: Number(emulator.port),
-      protocol: 'http',
-      maxNetworkRetries: 2,
-      timeout: 20000,
-      telemetry: false,
-    });
+    const stripe = emulatorStripe(emulatorUrl);
 
     // Warm both paths (JIT, every pool connection and its prepared statements) at full concurrency, then measure.
     await Promise.all(
