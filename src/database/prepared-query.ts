@@ -37,19 +37,14 @@ export async function preparedCommand(on: On, name: string | undefined, text: st
 }
 
 /**
- * {@link preparedQuery} through an EntityManager: on its transaction's connection when it has one (the worker's
- * batch, the inbox's receipt path), else on the pool, without TypeORM's query wrapper. Named only for hot
- * statements whose plan cannot depend on a table's size (an INSERT from parameters, like the outbox's):
- * PostgreSQL parses and plans them once per connection. Unnamed (undefined) for the rest: planned on every call.
+ * An unnamed statement through an EntityManager, without TypeORM's query wrapper: on its transaction's connection
+ * when it has one (the worker's batch, the inbox's receipt path), else on the pool. Unnamed, so planned on every
+ * call for the tables as they are: a named statement's generic plan, made while a table is small, can stay a
+ * scan after it has grown, and one prepared under a DO INSTEAD NOTHING rule stays a no-op after the rule is gone.
  */
-export async function managerQuery<T = Record<string, unknown>>(
-  m: EntityManager,
-  name: string | undefined,
-  text: string,
-  values: unknown[],
-): Promise<T[]> {
+export async function managerQuery<T = Record<string, unknown>>(m: EntityManager, text: string, values: unknown[]): Promise<T[]> {
   const runner = m.queryRunner;
-  if (!runner) return preparedQuery<T>(m.connection, name, text, values);
+  if (!runner) return preparedQuery<T>(m.connection, undefined, text, values);
   await runner.connect(); // its connection (a no-op in a transaction, which holds one already)
-  return preparedQuery<T>(runner, name, text, values);
+  return preparedQuery<T>(runner, undefined, text, values);
 }

@@ -75,12 +75,10 @@ export async function recordDomainEvents(manager: EntityManager, events: NewDoma
   }));
   // The batch as one JSON document: one statement text whatever the batch size, and node serialises the lot in
   // one JSON.stringify instead of escaping each payload into a parameter of its own. Rows keep their order (seq).
-  // Unnamed on purpose: a named statement prepared while a rule rewrote INSERTs on domain_events to nothing
-  // (bench:webhooks:e2e's "outbox off") stays a no-op after the rule is dropped, as PostgreSQL keeps no
-  // dependency on a table its rewritten plan no longer touches: events were silently lost in that bench.
+  // Unnamed (see managerQuery): prepared while bench:webhooks:e2e's "outbox off" rule existed, a named one went
+  // on writing nothing after the rule was dropped, and events were silently lost in that bench.
   await managerQuery(
     manager,
-    undefined,
     `INSERT INTO domain_events (id, type, object_type, object_id, payload, created_at)
      SELECT e.id, e.type, e.object_type, e.object_id, e.payload, e.created_at
        FROM ROWS FROM (jsonb_to_recordset($1::jsonb)

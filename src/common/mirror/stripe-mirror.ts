@@ -81,7 +81,6 @@ export class StripeMirror<O, E extends ObjectLiteral> {
     // 1.8 ms of PostgreSQL per event instead of ~0.15.
     const rows = await managerQuery<Raw>(
       m,
-      undefined,
       `SELECT * FROM ${decl.table} WHERE ${decl.stripeIdColumn} = ANY($1::text[]) OR id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
       [stripeIds, localIds],
     );
@@ -117,7 +116,6 @@ export class StripeMirror<O, E extends ObjectLiteral> {
     });
     const written = await managerQuery<Raw>(
       m,
-      undefined,
       `UPDATE ${decl.table} AS t SET ${sets.join(', ')},
          stripe_event_created = greatest(t.stripe_event_created, v.stripe_event_created), updated_at = now()
          FROM jsonb_populate_recordset(NULL::${decl.table}, $1::jsonb) AS v
