@@ -80,6 +80,8 @@ const ROUND_CAP = Number(process.env.BENCH_ROUND_CAP ?? 8_000 * SECONDS);
 const STATEMENTS = !!process.env.BENCH_STATEMENTS;
 
 type Role = 'naive' | 'floor' | 'durable' | 'pipeline' | 'service' | 'worker';
+/** The closed loop's designs, in the order each round (and the warm-up) runs them. */
+const CLOSED_DESIGNS = ['naive', 'service', 'floor', 'durable', 'pipeline'] as const;
 const body = eventTemplate();
 const localIdOf = (k: number) => `00000000-0000-4000-8000-${k.toString(16).padStart(12, '0')}`;
 const eventIdOf = (tag: string, k: number) => `evt_${tag}_${k.toString(36)}`;
@@ -594,11 +596,10 @@ async function main() {
         pipeline: await startChild('pipeline', database.url),
       };
       try {
-        for (const role of ['naive', 'service', 'floor', 'durable', 'pipeline'] as const)
-          await measure(bench, children[role], role, 'warm-up', 'warm-up', 2, 5_000);
+        for (const role of CLOSED_DESIGNS) await measure(bench, children[role], role, 'warm-up', 'warm-up', 2, 5_000);
         if (SECTIONS.includes('closed')) {
           for (let round = 1; round <= ROUNDS; round++)
-            for (const role of ['naive', 'service', 'floor', 'durable', 'pipeline'] as const) {
+            for (const role of CLOSED_DESIGNS) {
               process.stdout.write(`closed round ${round}/${ROUNDS} ${role}...\n`);
               const r = await measure(
                 bench,

@@ -75,10 +75,8 @@ export class StripeMirror<O, E extends ObjectLiteral> {
     const stripeIds = items.map((i) => decl.stripeIdOf(i.object));
     const localIds = items.map((i) => decl.localIdOf(i.object)).filter((id): id is string => !!id);
     // Locked in id order: concurrent batches touching the same rows wait for each other instead of deadlocking.
-    // Unnamed, like the UPDATE below: planned on every call for the table as it is now. The generic plan of a
-    // named statement, made while the table is small, scans all of it (EXPLAIN on 100 payments: a seq scan, and
-    // a hash join for the UPDATE) until the next ANALYZE; with both named, one bench:webhooks:e2e round spent
-    // 1.8 ms of PostgreSQL per event instead of ~0.15.
+    // managerQuery: unnamed, so planned for the table as it is (with this and the UPDATE below named, one
+    // bench:webhooks:e2e round spent 1.8 ms of PostgreSQL per event instead of ~0.15: a generic plan's scan).
     const rows = await managerQuery<Raw>(
       m,
       `SELECT * FROM ${decl.table} WHERE ${decl.stripeIdColumn} = ANY($1::text[]) OR id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
